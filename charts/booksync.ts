@@ -1,0 +1,141 @@
+/**
+ * BookSync (seed 003, "Docker — BookSync"): one pgvector Postgres shared by the auth, data
+ * and prediction APIs, each with its own database role and schema.
+ */
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ApiConfig, EnvironmentConfig } from '../lib/config';
+import { SecretSpec, roleSecret } from '../lib/secrets';
+import { BackendNetwork, INTERNET, TRAEFIK } from './constructs/backend-network';
+import { PgvectorPostgres } from './constructs/pgvector-postgres';
+import { PythonService, SecretKey } from './constructs/python-service';
+import { RestrictedNamespace } from './constructs/restricted-namespace';
+import { TraefikIngress } from './constructs/traefik-ingress';
+import { SystemIdentity, systemLabels } from './constructs/workload-identity';
+
+/** The seed's database host name: every DATABASE_URL says `@postgres:5432`. */
+const POSTGRES_HOST = 'postgres';
+
+/** The three APIs: Service name, port and database role, as in the seed's tables. */
+export const BOOKSYNC_APIS = {
+  auth: { name: 'auth-api', port: 8000, role: 'booksync_auth', passwordKey: 'BOOKSYNC_DB_AUTH_PASSWORD' },
+  data: { name: 'data-api', port: 8001, role: 'booksync_data', passwordKey: 'BOOKSYNC_DB_DATA_PASSWORD' },
+  prediction: { name: 'prediction-api', port: 8002, role: 'booksync_prediction', passwordKey: 'BOOKSYNC_DB_PREDICTION_PASSWORD' },
+} as const;
+type ApiKey = keyof typeof BOOKSYNC_APIS;
+const API_KEYS = Object.keys(BOOKSYNC_APIS) as ApiKey[];
+
+/** The system and the release of its images (the seed's tag 1.0.0). */
+function booksyncIdentity(config: EnvironmentConfig): SystemIdentity {
+  return { name: 'booksync', version: config.booksync.images.tag };
+}
+
+/** Secret of a database role: "booksync_auth" has "db-booksync-auth". */
+export function roleSecretName(role: string): string {
+  return `db-${role.replace(/_/g, '-')}`;
+}
+
+/** Every Secret BookSync reads: one per database role, plus the apps' own keys. */
+export function booksyncSecrets(config: EnvironmentConfig): SecretSpec[] {
+  const c = config.booksync;
+  const base = { namespace: c.namespace, labels: systemLabels(booksyncIdentity(config), 'credentials') };
+  const databaseUrl = (role: string, passwordKey: string) => ({
+    // Kept whole in the Secret so that any password works: it is percent-encoded here.
+    derived: (env: Record<string, string>) =>
+      `postgresql+asyncpg://${role}:${encodeURIComponent(env[passwordKey] ?? '')}@${POSTGRES_HOST}:5432/${c.database.name}`,
+  });
+  return [
+    roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'BOOKSYNC_DB_ADMIN_PASSWORD'),
+    ...API_KEYS.map((key) => {
+      const api = BOOKSYNC_APIS[key];
+      return roleSecret(base, roleSecretName(api.role), api.role, api.passwordKey, { 'database-url': databaseUrl(api.role, api.passwordKey) });
+    }),
+    {
+      ...base,
+      name: 'auth-api-secrets',
+      type: 'Opaque',
+      data: {
+        JWT_SECRET_KEY: { generated: 'BOOKSYNC_JWT_SECRET_KEY' },
+        MANGACOLLEC_CLIENT_ID: { provided: 'BOOKSYNC_MANGACOLLEC_CLIENT_ID', hint: 'Mangacollec OAuth2 client of the auth API: the ID and secret Mangacollec gave you' },
+        MANGACOLLEC_CLIENT_SECRET: { provided: 'BOOKSYNC_MANGACOLLEC_CLIENT_SECRET', hint: 'Mangacollec OAuth2 client secret' },
+      },
+    },
+    { ...base, name: 'data-api-secrets', type: 'Opaque', data: { APP_SECRET_KEY: { generated: 'BOOKSYNC_APP_SECRET_KEY' } } },
+  ];
+}
+
+export class BookSyncChart extends Chart {
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    const c = config.booksync;
+    super(scope, id, { namespace: c.namespace, disableResourceNameHashes: true });
+    const system = booksyncIdentity(config);
+    new RestrictedNamespace(this, 'namespace', { name: c.namespace, system });
+
+    const postgres = new PgvectorPostgres(this, 'postgres', {
+      name: POSTGRES_HOST,
+      system: system.name,
+      config: c.postgres,
+      storageClass: config.cluster.storageClass,
+      arm64: config.cluster.arm64,
+      database: c.database.name,
+      admin: { role: c.database.adminUser, secretName: roleSecretName(c.database.adminUser) },
+      serviceRoles: API_KEYS.map((key) => ({ role: BOOKSYNC_APIS[key].role, secretName: roleSecretName(BOOKSYNC_APIS[key].role) })),
+      initScriptsDir: `${__dirname}/../sql/booksync`,
+    });
+
+    const secret = (name: string, key: string): SecretKey => ({ secret: name, key });
+    const databaseUrl = (key: ApiKey) => secret(roleSecretName(BOOKSYNC_APIS[key].role), 'database-url');
+    const api = (key: ApiKey, env: Record<string, string | SecretKey>, extra: Partial<ConstructorParameters<typeof PythonService>[2]> = {}) => {
+      const settings: ApiConfig = c.apis[key];
+      const tag = settings.tag ?? c.images.tag;
+      return new PythonService(this, BOOKSYNC_APIS[key].name, {
+        identity: { name: BOOKSYNC_APIS[key].name, system: system.name, component: 'api', version: tag },
+        image: `${c.images.registry}/${settings.image}:${tag}`,
+        replicas: settings.replicas,
+        resources: settings.resources,
+        env: { DATABASE_URL: databaseUrl(key), ...env, ...settings.env },
+        http: { port: BOOKSYNC_APIS[key].port, healthPath: '/health' },
+        waitFor: postgres,
+        arm64: config.cluster.arm64,
+        ...extra,
+      });
+    };
+
+    // §3.1 Auth API: uvicorn booksync_api_auth.main:app on 8000.
+    api('auth', {
+      JWT_SECRET_KEY: secret('auth-api-secrets', 'JWT_SECRET_KEY'),
+      MANGACOLLEC_CLIENT_ID: secret('auth-api-secrets', 'MANGACOLLEC_CLIENT_ID'),
+      MANGACOLLEC_CLIENT_SECRET: secret('auth-api-secrets', 'MANGACOLLEC_CLIENT_SECRET'),
+    });
+    // §3.2 Data API: uvicorn booksync_api_data.main:app on 8001.
+    api('data', { APP_SECRET_KEY: secret('data-api-secrets', 'APP_SECRET_KEY') });
+    // §3.3 Prediction API: uvicorn booksync_api_prediction.main:app on 8002; it downloads the
+    // sentence-transformers model on first start into HF_HOME (the root filesystem is read-only).
+    api('prediction', { HF_HOME: '/cache/huggingface' }, { scratchDirs: { cache: '/cache' }, startupSeconds: 600 });
+
+    // §1.1: every API talks to Postgres only; Traefik is the only way in.
+    new BackendNetwork(this, 'network', {
+      system,
+      cluster: config.cluster,
+      workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name)],
+      connections: API_KEYS.flatMap((key) => {
+        const { name, port } = BOOKSYNC_APIS[key];
+        return [
+          { from: name, to: POSTGRES_HOST, port: postgres.port },
+          { from: TRAEFIK, to: name, port },
+          ...(c.apis[key].internetEgress ? [{ from: name, to: INTERNET, port: 443 }] : []),
+        ];
+      }),
+    });
+
+    if (c.ingress.enabled) {
+      new TraefikIngress(this, 'ingress', {
+        name: system.name,
+        system,
+        ingressClass: config.cluster.ingressClass,
+        tlsSecretName: c.ingress.tlsSecretName,
+        routes: API_KEYS.map((key) => ({ host: c.ingress.hosts[key], service: BOOKSYNC_APIS[key].name, port: BOOKSYNC_APIS[key].port })),
+      });
+    }
+  }
+}

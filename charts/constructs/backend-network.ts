@@ -1,0 +1,107 @@
+/**
+ * The seed's private networks as NetworkPolicies: everything in the namespace is denied,
+ * then each allowed connection is listed once, as an edge from one endpoint to another
+ * on a port. Each workload gets one policy with its ingress and egress edges, plus DNS
+ * when it may send anything at all.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ClusterConfig } from '../../lib/config';
+import { SystemIdentity, selectorLabels, systemLabels } from './workload-identity';
+
+/** Traefik, the k3s Ingress controller. */
+export const TRAEFIK = { kind: 'traefik' } as const;
+/** Addresses outside the cluster and the private ranges (for outbound HTTPS). */
+export const INTERNET = { kind: 'internet' } as const;
+/** Any source address (a LoadBalancer Service exposed by k3s ServiceLB). */
+export const ANYWHERE = { kind: 'anywhere' } as const;
+
+export type Endpoint = string | typeof TRAEFIK | typeof INTERNET | typeof ANYWHERE;
+
+/** One allowed connection: `from` may open TCP connections to `to` on `port`. */
+export interface Connection {
+  readonly from: Endpoint;
+  readonly to: Endpoint;
+  readonly port: number;
+}
+
+export interface BackendNetworkProps {
+  readonly system: SystemIdentity;
+  readonly cluster: ClusterConfig;
+  /** The workloads of the namespace, by name; each gets a policy. */
+  readonly workloads: string[];
+  readonly connections: Connection[];
+}
+
+const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'];
+const PRIVATE_V6 = ['fc00::/7', 'fe80::/10'];
+
+export class BackendNetwork extends Construct {
+  constructor(scope: Construct, id: string, props: BackendNetworkProps) {
+    super(scope, id);
+    const labels = systemLabels(props.system, 'network');
+    for (const c of props.connections) {
+      for (const end of [c.from, c.to]) {
+        if (typeof end === 'string' && !props.workloads.includes(end)) {
+          throw new Error(`connection names "${end}", which is not a workload of ${props.system.name}`);
+        }
+      }
+    }
+
+    new k8s.KubeNetworkPolicy(this, 'default-deny', {
+      metadata: { name: 'default-deny', labels },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+
+    for (const workload of props.workloads) {
+      const incoming = props.connections.filter((c) => c.to === workload);
+      const outgoing = props.connections.filter((c) => c.from === workload);
+      if (incoming.length === 0 && outgoing.length === 0) continue;
+      const egress: k8s.NetworkPolicyEgressRule[] = outgoing.map((c) => ({ to: peers(c.to, props), ports: [tcp(c.port)] }));
+      if (egress.length > 0) egress.unshift(dnsEgress(props.cluster));
+      new k8s.KubeNetworkPolicy(this, workload, {
+        metadata: { name: workload, labels },
+        spec: {
+          podSelector: { matchLabels: selectorLabels({ name: workload, system: props.system.name }) },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: incoming.map((c) => ({ from: peers(c.from, props), ports: [tcp(c.port)] })),
+          egress,
+        },
+      });
+    }
+  }
+}
+
+function tcp(port: number): k8s.NetworkPolicyPort {
+  return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
+}
+
+function peers(end: Endpoint, props: BackendNetworkProps): k8s.NetworkPolicyPeer[] {
+  if (typeof end === 'string') return [{ podSelector: { matchLabels: selectorLabels({ name: end, system: props.system.name }) } }];
+  switch (end.kind) {
+    case 'traefik':
+      return [inNamespace(props.cluster.traefik.namespace, props.cluster.traefik.podLabels)];
+    case 'internet':
+      return [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_V4 } }, { ipBlock: { cidr: '::/0', except: PRIVATE_V6 } }];
+    case 'anywhere':
+      return [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+  }
+}
+
+function inNamespace(namespace: string, podLabels: Record<string, string>): k8s.NetworkPolicyPeer {
+  return {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+    podSelector: { matchLabels: podLabels },
+  };
+}
+
+/** Name lookups: UDP and TCP 53 to the cluster DNS (CoreDNS on k3s). */
+function dnsEgress(cluster: ClusterConfig): k8s.NetworkPolicyEgressRule {
+  return {
+    to: [inNamespace(cluster.dns.namespace, cluster.dns.podLabels)],
+    ports: [
+      { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+      { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+    ],
+  };
+}

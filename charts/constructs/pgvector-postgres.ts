@@ -1,0 +1,181 @@
+/**
+ * A single-instance pgvector Postgres: StatefulSet with a claim template, a Service of the
+ * same name (the seed's host name), and the init ConfigMap built from sql/<system>/.
+ *
+ * How it starts: the image's docker-entrypoint.sh runs initdb into PGDATA on the first
+ * start (empty claim), then runs /docker-entrypoint-initdb.d in name order against a
+ * socket-only temporary server, then starts `postgres` with the -c settings below.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PostgresConfig } from '../../lib/config';
+import { mebibytes, memoryBytes } from '../../lib/quantity';
+import { archAffinity, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
+import { postgresMemorySettings, sharedMemoryBytes } from './postgres-settings';
+import { imageTag, selectorLabels, workloadLabels } from './workload-identity';
+
+/** uid and gid of the postgres user in the official (and pgvector) images. */
+export const POSTGRES_UID = 999;
+export const POSTGRES_PORT = 5432;
+/** Where each role's password file is mounted: <dir>/<role>. */
+export const ROLE_PASSWORDS_DIR = '/run/secrets/db-roles';
+const DATA_MOUNT = '/var/lib/postgresql/data';
+
+export interface DatabaseRole {
+  /** The Postgres role name. */
+  readonly role: string;
+  /** The Secret (kubernetes.io/basic-auth) that holds its password. */
+  readonly secretName: string;
+}
+
+export interface PgvectorPostgresProps {
+  /** Object and DNS name: the seed's host name ("postgres", "db"). */
+  readonly name: string;
+  readonly system: string;
+  readonly config: PostgresConfig;
+  readonly storageClass: string;
+  readonly arm64: boolean;
+  /** The database POSTGRES_DB creates. */
+  readonly database: string;
+  /** The superuser POSTGRES_USER creates, and its Secret. */
+  readonly admin: DatabaseRole;
+  /** Further roles whose passwords the init scripts read from files. */
+  readonly serviceRoles?: DatabaseRole[];
+  /** Folder of init scripts (sql/<system>), mounted at /docker-entrypoint-initdb.d. */
+  readonly initScriptsDir: string;
+  /** Extra `postgres -c` settings (after the memory-derived ones). */
+  readonly extraSettings?: Record<string, string>;
+  /** POSTGRES_INITDB_ARGS, e.g. "--data-checksums". */
+  readonly initdbArgs?: string;
+}
+
+export class PgvectorPostgres extends Construct {
+  /** The Service name clients connect to. */
+  public readonly host: string;
+  public readonly port = POSTGRES_PORT;
+  public readonly image: string;
+
+  constructor(scope: Construct, id: string, props: PgvectorPostgresProps) {
+    super(scope, id);
+    this.host = props.name;
+    this.image = props.config.image;
+    const identity = { name: props.name, system: props.system, component: 'database', version: imageTag(props.config.image) };
+    const labels = workloadLabels(identity);
+    const memoryLimit = memoryBytes(props.config.resources.memory)!;
+    const settings = { ...postgresMemorySettings(memoryLimit, props.config.maxConnections), ...props.extraSettings };
+    const roles = [props.admin, ...(props.serviceRoles ?? [])];
+
+    const initScripts = new k8s.KubeConfigMap(this, 'init', {
+      metadata: { name: `${props.name}-init`, labels },
+      data: readScripts(props.initScriptsDir),
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: { name: props.name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels(identity),
+        ports: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }],
+      },
+    });
+
+    const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${POSTGRES_PORT}`, `--username=${props.admin.role}`, `--dbname=${props.database}`, '--quiet'];
+    const resources = { cpu: k8s.Quantity.fromString(props.config.resources.cpu), memory: k8s.Quantity.fromString(props.config.resources.memory) };
+
+    const statefulSet: k8s.KubeStatefulSetProps = {
+      metadata: { name: props.name, labels },
+      spec: {
+        serviceName: props.name,
+        replicas: 1,
+        selector: { matchLabels: selectorLabels(identity) },
+        updateStrategy: { type: 'RollingUpdate' },
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurity(POSTGRES_UID),
+            affinity: archAffinity(props.arm64),
+            // Long enough for the preStop fast shutdown to write its checkpoint on an SD card.
+            terminationGracePeriodSeconds: 120,
+            containers: [
+              {
+                name: 'postgres',
+                image: props.config.image,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['postgres', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+                env: [
+                  { name: 'POSTGRES_USER', value: props.admin.role },
+                  { name: 'POSTGRES_DB', value: props.database },
+                  { name: 'POSTGRES_PASSWORD_FILE', value: `${ROLE_PASSWORDS_DIR}/${props.admin.role}` },
+                  ...(props.initdbArgs ? [{ name: 'POSTGRES_INITDB_ARGS', value: props.initdbArgs }] : []),
+                  // A subdirectory: the claim's root may hold lost+found or belong to root.
+                  { name: 'PGDATA', value: `${DATA_MOUNT}/pgdata` },
+                  { name: 'DB_ROLE_PASSWORDS_DIR', value: ROLE_PASSWORDS_DIR },
+                ],
+                ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+                // TCP, not the socket: the init-time server listens on the socket only,
+                // so the pod is not Ready (and clients wait) until init has finished.
+                startupProbe: { exec: { command: pgIsReady }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+                readinessProbe: { exec: { command: pgIsReady }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                livenessProbe: { exec: { command: pgIsReady }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                // Kubernetes sends SIGTERM, which is Postgres' "smart" shutdown that waits for
+                // every client to leave; the image's STOPSIGNAL is SIGINT (fast). Do that here.
+                lifecycle: { preStop: { exec: { command: ['pg_ctl', 'stop', '--mode=fast', '--wait', '--timeout=100'] } } },
+                resources: { requests: resources, limits: resources },
+                securityContext: restrictedContainerSecurity(POSTGRES_UID),
+                volumeMounts: [
+                  { name: 'data', mountPath: DATA_MOUNT },
+                  { name: 'init-scripts', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
+                  { name: 'role-passwords', mountPath: ROLE_PASSWORDS_DIR, readOnly: true },
+                  { name: 'run', mountPath: '/var/run/postgresql' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'shm', mountPath: '/dev/shm' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'init-scripts', configMap: { name: initScripts.name, defaultMode: 0o444 } },
+              {
+                name: 'role-passwords',
+                projected: {
+                  defaultMode: 0o440,
+                  sources: roles.map((r) => ({ secret: { name: r.secretName, items: [{ key: 'password', path: r.role }] } })),
+                },
+              },
+              scratchVolume('run', '16Mi'),
+              scratchVolume('tmp', '256Mi'),
+              scratchVolume('shm', mebibytes(sharedMemoryBytes(memoryLimit)), 'Memory'),
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: selectorLabels(identity) },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClass,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.config.storage) } },
+            },
+          },
+        ],
+      },
+    };
+    // The typed claim template has no apiVersion/kind (KubeStatefulSet strips them), but
+    // without them Argo CD compares against the server's defaulted object and shows the
+    // StatefulSet OutOfSync forever. So the typed props are rendered, then completed.
+    const manifest = k8s.toJson_KubeStatefulSetProps(statefulSet)!;
+    manifest.spec.volumeClaimTemplates = manifest.spec.volumeClaimTemplates.map((t: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...t }));
+    new ApiObject(this, 'statefulset', { ...k8s.KubeStatefulSet.GVK, ...manifest });
+  }
+}
+
+/** The init scripts of a folder, by file name (the entrypoint runs them in that order). */
+function readScripts(dir: string): Record<string, string> {
+  const files = fs.readdirSync(dir).sort();
+  return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}

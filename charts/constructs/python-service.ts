@@ -1,0 +1,143 @@
+/**
+ * A Python service of a seed (a FastAPI app under uvicorn, or a worker): a Deployment,
+ * plus a Service of the same name when it listens on a port.
+ *
+ * How it starts: an init container runs `pg_isready` against the database until it
+ * accepts connections (the compose file's `depends_on: condition: service_healthy`);
+ * then the image's own entrypoint starts the app (the seed's `uvicorn <package>.main:app`).
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ContainerResources } from '../../lib/config';
+import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
+import { WorkloadIdentity, selectorLabels, workloadLabels } from './workload-identity';
+
+/** uid/gid the Python images run as (above 10000, so it clashes with no host user). */
+export const APP_UID = 10001;
+
+/** An environment variable taken from a Secret. */
+export interface SecretKey {
+  readonly secret: string;
+  readonly key: string;
+}
+
+/** The database the service waits for before it starts. */
+export interface DatabaseEndpoint {
+  readonly host: string;
+  readonly port: number;
+  /** An image with pg_isready: the database's own. */
+  readonly image: string;
+}
+
+export interface PythonServiceProps {
+  readonly identity: WorkloadIdentity;
+  readonly image: string;
+  readonly replicas: number;
+  readonly resources: ContainerResources;
+  /** The seed's environment, in the seed's order: plain values or Secret keys. */
+  readonly env: Record<string, string | SecretKey>;
+  /** The port it listens on; with it come a Service and HTTP probes. */
+  readonly http?: { readonly port: number; readonly healthPath: string };
+  /** Probe command for a service without HTTP (a worker). */
+  readonly execProbe?: string[];
+  readonly waitFor: DatabaseEndpoint;
+  readonly arm64: boolean;
+  /** Writable folders besides /tmp (the root filesystem is read-only). */
+  readonly scratchDirs?: Record<string, string>;
+  /**
+   * Seconds the app may take to start before liveness applies (the prediction API
+   * downloads its embedding model on first start).
+   */
+  readonly startupSeconds?: number;
+}
+
+export class PythonService extends Construct {
+  public readonly name: string;
+  public readonly port?: number;
+
+  constructor(scope: Construct, id: string, props: PythonServiceProps) {
+    super(scope, id);
+    this.name = props.identity.name;
+    this.port = props.http?.port;
+    const labels = workloadLabels(props.identity);
+    const scratch = { tmp: '/tmp', ...props.scratchDirs };
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: { name: this.name, labels },
+      spec: {
+        replicas: props.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selectorLabels(props.identity) },
+        // Never below the wanted replicas during a rollout; one extra pod at a time.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurity(APP_UID),
+            affinity: archAffinity(props.arm64),
+            terminationGracePeriodSeconds: 30,
+            initContainers: [waitForDatabase(props.waitFor)],
+            containers: [
+              {
+                name: props.identity.component === 'worker' ? 'worker' : 'api',
+                image: props.image,
+                imagePullPolicy: 'IfNotPresent',
+                env: Object.entries(props.env).map(([name, value]) => envVar(name, value)),
+                ports: props.http ? [{ name: 'http', containerPort: props.http.port, protocol: 'TCP' }] : undefined,
+                ...probes(props),
+                resources: resourceRequirements(props.resources),
+                securityContext: restrictedContainerSecurity(APP_UID),
+                volumeMounts: Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
+              },
+            ],
+            volumes: Object.keys(scratch).map((name) => scratchVolume(name, name === 'tmp' ? '128Mi' : '1Gi')),
+          },
+        },
+      },
+    });
+
+    if (props.http) {
+      new k8s.KubeService(this, 'service', {
+        metadata: { name: this.name, labels },
+        spec: {
+          type: 'ClusterIP',
+          selector: selectorLabels(props.identity),
+          ports: [{ name: 'http', port: props.http.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        },
+      });
+    }
+  }
+}
+
+function envVar(name: string, value: string | SecretKey): k8s.EnvVar {
+  if (typeof value === 'string') return { name, value };
+  return { name, valueFrom: { secretKeyRef: { name: value.secret, key: value.key } } };
+}
+
+/** Startup, readiness and liveness: HTTP on the health path, or the exec command. */
+function probes(props: PythonServiceProps): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+  const check: k8s.Probe = props.http
+    ? { httpGet: { path: props.http.healthPath, port: k8s.IntOrString.fromString('http') } }
+    : { exec: { command: props.execProbe ?? [] } };
+  const periodSeconds = 5;
+  return {
+    startupProbe: { ...check, periodSeconds, timeoutSeconds: 3, failureThreshold: Math.ceil((props.startupSeconds ?? 120) / periodSeconds) },
+    readinessProbe: { ...check, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    livenessProbe: { ...check, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+  };
+}
+
+/** The compose file's depends_on: service_healthy, as an init container. */
+function waitForDatabase(db: DatabaseEndpoint): k8s.Container {
+  const limits = { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi') };
+  return {
+    name: 'wait-for-database',
+    image: db.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', `until pg_isready --host=${db.host} --port=${db.port} --quiet; do echo "waiting for ${db.host}:${db.port}"; sleep 2; done`],
+    resources: { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') }, limits },
+    securityContext: restrictedContainerSecurity(APP_UID),
+  };
+}

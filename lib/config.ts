@@ -1,0 +1,253 @@
+/**
+ * The configuration of one environment (config/<env>.yaml), validated by a zod schema.
+ * Every field has a default, so an empty file synthesizes; the environment files state
+ * only what differs. The same schema is written to config/schema.json for editors.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { z } from 'zod';
+import { cpuMillis, memoryBytes } from './quantity';
+
+const cpu = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .refine((q) => (cpuMillis(q) ?? 0) > 0, 'must be a positive CPU quantity such as "250m" or "1"');
+
+const memory = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .refine((q) => (memoryBytes(q) ?? 0) > 0, 'must be a positive memory quantity such as "256Mi" or "1Gi"');
+
+const compute = z.strictObject({ cpu, memory });
+type Compute = z.output<typeof compute>;
+
+/** Requests and limits of one container; a request above its limit is refused. */
+const containerResources = z
+  .strictObject({ requests: compute, limits: compute })
+  .superRefine((r, ctx) => {
+    if (cpuMillis(r.requests.cpu)! > cpuMillis(r.limits.cpu)!) {
+      ctx.addIssue({ code: 'custom', path: ['requests', 'cpu'], message: `request ${r.requests.cpu} is above the limit ${r.limits.cpu}: lower the request or raise the limit` });
+    }
+    if (memoryBytes(r.requests.memory)! > memoryBytes(r.limits.memory)!) {
+      ctx.addIssue({ code: 'custom', path: ['requests', 'memory'], message: `request ${r.requests.memory} is above the limit ${r.limits.memory}: lower the request or raise the limit` });
+    }
+  });
+export type ContainerResources = z.output<typeof containerResources>;
+
+/** RFC 1123 label: namespaces and Kubernetes object names. */
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", at most 63 characters');
+
+/** RFC 1123 subdomain: Ingress hosts. */
+const hostname = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS name such as "api.home.arpa" (lower case, no scheme, no port)');
+
+const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag such as "1.0.0"')
+  .refine((t) => t !== 'latest', 'must not be "latest": pin a release tag so that a rollback is a git revert');
+
+/** A full image reference pinned to a tag or digest, never ":latest" or untagged. */
+const pinnedImage = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._\/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/, 'must be an image reference with a tag, such as "pgvector/pgvector:0.8.1-pg17-bookworm"')
+  .refine((i) => !i.endsWith(':latest'), 'must not be ":latest": pin a release tag');
+
+const labelMap = z.record(z.string(), z.string());
+
+/** Where the cluster's own components live: k3s defaults. */
+const cluster = z.strictObject({
+  /** Pin every pod to arm64 nodes (the Raspberry Pis). */
+  arm64: z.boolean().default(false),
+  storageClass: dnsLabel.default('local-path'),
+  ingressClass: dnsLabel.default('traefik'),
+  traefik: z
+    .strictObject({ namespace: dnsLabel.default('kube-system'), podLabels: labelMap.default({ 'app.kubernetes.io/name': 'traefik' }) })
+    .prefault({}),
+  dns: z
+    .strictObject({ namespace: dnsLabel.default('kube-system'), podLabels: labelMap.default({ 'k8s-app': 'kube-dns' }) })
+    .prefault({}),
+});
+export type ClusterConfig = z.output<typeof cluster>;
+
+/** The pgvector Postgres of one system; requests equal limits (Guaranteed QoS). */
+function postgresSchema(defaults: { image: string; storage: string; resources: Compute; maxConnections: number }) {
+  return z.strictObject({
+    image: pinnedImage.default(defaults.image),
+    storage: memory.default(defaults.storage),
+    resources: compute
+      .refine((r) => memoryBytes(r.memory)! >= 256 * 2 ** 20, {
+        path: ['memory'],
+        message: 'must be at least 256Mi: Postgres settings (shared_buffers, work_mem) are derived from it and would not fit',
+      })
+      .prefault(defaults.resources),
+    maxConnections: z.int().min(10).max(1000).default(defaults.maxConnections),
+  });
+}
+export type PostgresConfig = z.output<ReturnType<typeof postgresSchema>>;
+
+const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+/** The seed's environment variables of one API: known names only, each with the seed's default. */
+function envSchema(defaults: Record<string, string>) {
+  const fields = Object.fromEntries(Object.entries(defaults).map(([name, value]) => [name, envValue.default(value)]));
+  return z.strictObject(fields).prefault({});
+}
+
+export interface ApiDefaults {
+  readonly image: string;
+  readonly resources: ContainerResources;
+  readonly env: Record<string, string>;
+  readonly internetEgress: boolean;
+}
+
+/** One Python API (or worker) of a system. */
+export function apiSchema(defaults: ApiDefaults) {
+  return z.strictObject({
+    image: dnsLabel.default(defaults.image),
+    /** Overrides the system's image tag for this workload only. */
+    tag: imageTag.optional(),
+    replicas: z.int().min(0).max(20).default(1),
+    resources: containerResources.prefault(defaults.resources),
+    env: envSchema(defaults.env),
+    /** Allow HTTPS (443) to addresses outside the cluster's private ranges. */
+    internetEgress: z.boolean().default(defaults.internetEgress),
+  });
+}
+export type ApiConfig = z.output<ReturnType<typeof apiSchema>>;
+
+const images = z.strictObject({
+  /** Where the system's own images are pushed (the seed's `docker buildx --push`). */
+  registry: z.string().regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)*$/, 'must be a registry prefix such as "ghcr.io/me" or "registry.home.arpa:5000"'),
+  tag: imageTag,
+});
+
+const smallApi = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+
+/** BookSync (seed 003): one Postgres shared by the auth, data and prediction APIs. */
+const booksync = z.strictObject({
+  namespace: dnsLabel.default('booksync'),
+  database: z.strictObject({ name: dnsLabel.default('booksync'), adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('postgres') }).prefault({}),
+  postgres: postgresSchema({ image: 'pgvector/pgvector:0.8.1-pg17-bookworm', storage: '10Gi', resources: { cpu: '1', memory: '1Gi' }, maxConnections: 50 }).prefault({}),
+  images: images.prefault({ registry: 'registry.home.arpa:5000', tag: '1.0.0' }),
+  apis: z
+    .strictObject({
+      auth: apiSchema({
+        image: 'booksync-api-auth',
+        resources: smallApi,
+        env: { JWT_ALGORITHM: 'HS256', JWT_EXPIRE_MINUTES: '0', HOST: '0.0.0.0', PORT: '8000', DEBUG: 'false', BCRYPT_ROUNDS: '12' },
+        internetEgress: true,
+      }).prefault({}),
+      data: apiSchema({
+        image: 'booksync-api-data',
+        resources: smallApi,
+        env: { APP_ENV: 'development', APP_DEBUG: 'true' },
+        internetEgress: false,
+      }).prefault({}),
+      prediction: apiSchema({
+        image: 'booksync-api-prediction',
+        resources: { requests: { cpu: '250m', memory: '768Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+        env: {
+          DATABASE_ECHO: 'false',
+          VECTOR_DIMENSION: '384',
+          SIMILARITY_THRESHOLD: '0.7',
+          EMBEDDING_MODEL: 'all-MiniLM-L6-v2',
+          EMBEDDING_BATCH_SIZE: '32',
+          DEVICE: 'cpu',
+          HOST: '0.0.0.0',
+          PORT: '8002',
+        },
+        internetEgress: true,
+      }).prefault({}),
+    })
+    .prefault({}),
+  ingress: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      hosts: z
+        .strictObject({
+          auth: hostname.default('auth.booksync.home.arpa'),
+          data: hostname.default('data.booksync.home.arpa'),
+          prediction: hostname.default('prediction.booksync.home.arpa'),
+        })
+        .prefault({})
+        .superRefine((hosts, ctx) => {
+          const seen = new Map<string, string>();
+          for (const [api, host] of Object.entries(hosts)) {
+            if (seen.has(host)) ctx.addIssue({ code: 'custom', path: [api], message: `host "${host}" is already used by ${seen.get(host)}: give each API its own host` });
+            seen.set(host, api);
+          }
+        }),
+      /** A TLS Secret (for example from cert-manager) covering the hosts; none means plain HTTP. */
+      tlsSecretName: dnsLabel.optional(),
+    })
+    .prefault({}),
+});
+export type BookSyncConfig = z.output<typeof booksync>;
+
+export const environmentSchema = z.strictObject({
+  cluster: cluster.prefault({}),
+  booksync: booksync.prefault({}),
+});
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+
+/** A configuration the user has to fix; the message names the file, the field and the fix. */
+export class ConfigError extends Error {}
+
+/** The environments that have a config/<env>.yaml, sorted. */
+export function listEnvironments(configDir: string): string[] {
+  return fs
+    .readdirSync(configDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+}
+
+/** Reads and validates config/<env>.yaml. */
+export function loadEnvironment(configDir: string, env: string): EnvironmentConfig {
+  const file = path.join(configDir, `${env}.yaml`);
+  if (!fs.existsSync(file)) {
+    const known = listEnvironments(configDir).join(', ');
+    throw new ConfigError(`unknown environment "${env}": there is no ${file}; use one of: ${known}, or create ${file}`);
+  }
+  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'));
+  if (doc.errors.length > 0) {
+    throw new ConfigError(`${file}: not valid YAML: ${doc.errors[0].message}`);
+  }
+  return parseEnvironment(doc.toJS() ?? {}, file);
+}
+
+/** Validates an already-parsed configuration; `source` names it in error messages. */
+export function parseEnvironment(raw: unknown, source: string): EnvironmentConfig {
+  const result = environmentSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `${source}: ${describePath(issue.path)}: ${describeIssue(issue)}`);
+  throw new ConfigError(lines.join('\n'));
+}
+
+function describePath(p: PropertyKey[]): string {
+  return p.length === 0 ? '(top level)' : p.map(String).join('.');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove it or check its spelling against config/schema.json`;
+    case 'invalid_type':
+      return `expected ${issue.expected}: ${issue.message.replace(/^Invalid input: /, '')}`;
+    case 'too_small':
+    case 'too_big':
+      return `${issue.message}: change the value`;
+    default:
+      return issue.message;
+  }
+}
+
+/** The JSON schema of a config file, for editors (yaml-language-server). */
+export function configJsonSchema(): object {
+  return z.toJSONSchema(environmentSchema, { io: 'input', unrepresentable: 'any' });
+}

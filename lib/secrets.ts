@@ -1,0 +1,120 @@
+/**
+ * The Secrets a system needs, described once: their names, types and keys, and where each
+ * value comes from. Workloads reference them by name; `npm run secrets` fills them from the
+ * gitignored secrets/<env>.env, generating the random ones the first time.
+ */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Where one key of a Secret gets its value. */
+export type SecretValue =
+  /** A fixed, non-secret value from the configuration (a user name). */
+  | { readonly literal: string }
+  /** A random value generated once and kept in the env file. */
+  | { readonly generated: string }
+  /** A value only the user can give (an OAuth client); kept in the env file. */
+  | { readonly provided: string; readonly hint: string }
+  /** A value computed from other env-file values (a connection URL). */
+  | { readonly derived: (env: EnvValues) => string };
+
+export interface SecretSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly type: 'Opaque' | 'kubernetes.io/basic-auth';
+  readonly labels: Record<string, string>;
+  readonly data: Record<string, SecretValue>;
+}
+
+export type EnvValues = Readonly<Record<string, string>>;
+
+/** A basic-auth Secret for a database role, with any further keys (its DATABASE_URL). */
+export function roleSecret(
+  base: Pick<SecretSpec, 'namespace' | 'labels'>,
+  name: string,
+  username: string,
+  passwordKey: string,
+  extra: Record<string, SecretValue> = {},
+): SecretSpec {
+  return { ...base, name, type: 'kubernetes.io/basic-auth', data: { username: { literal: username }, password: { generated: passwordKey }, ...extra } };
+}
+
+/** The env-file keys that the specs read, in order, without repeats. */
+export function envKeys(specs: SecretSpec[]): Array<{ key: string; generated: boolean; hint?: string }> {
+  const seen = new Map<string, { key: string; generated: boolean; hint?: string }>();
+  for (const spec of specs) {
+    for (const value of Object.values(spec.data)) {
+      if ('generated' in value && !seen.has(value.generated)) seen.set(value.generated, { key: value.generated, generated: true });
+      if ('provided' in value && !seen.has(value.provided)) seen.set(value.provided, { key: value.provided, generated: false, hint: value.hint });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** A fresh random secret: 32 bytes, URL-safe base64 (43 characters). */
+export function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const ENV_LINE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+
+/** Reads KEY=VALUE lines; blank lines and # comments are skipped. */
+export function parseEnvFile(text: string, source: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+    const match = ENV_LINE.exec(line);
+    if (!match) throw new Error(`${source}:${i + 1}: expected KEY=VALUE, got "${line.slice(0, 40)}": fix or delete the line`);
+    values[match[1]] = match[2];
+  });
+  return values;
+}
+
+/**
+ * Makes sure the env file holds every key the specs need: keeps the values it has,
+ * generates the missing random ones and leaves empty lines for the ones the user gives.
+ * Returns the values and the keys that are still empty.
+ */
+export function ensureEnvFile(file: string, specs: SecretSpec[]): { values: Record<string, string>; empty: string[]; added: string[] } {
+  const existing = fs.existsSync(file) ? parseEnvFile(fs.readFileSync(file, 'utf8'), file) : {};
+  const values = { ...existing };
+  const added: string[] = [];
+  const lines = ['# Secret values for this environment. Never commit this file (it is gitignored).', ''];
+  for (const { key, generated, hint } of envKeys(specs)) {
+    if (!(key in values)) {
+      values[key] = generated ? randomSecret() : '';
+      added.push(key);
+    }
+    if (hint) lines.push(`# ${hint}`);
+    lines.push(`${key}=${values[key]}`);
+  }
+  for (const key of Object.keys(existing).filter((k) => !lines.some((l) => l.startsWith(`${k}=`)))) lines.push(`${key}=${existing[key]}`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  const empty = envKeys(specs).map((k) => k.key).filter((k) => values[k] === '');
+  return { values, empty, added };
+}
+
+/** The value of every key of a Secret. */
+export function resolveSecretData(spec: SecretSpec, env: EnvValues): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(spec.data).map(([key, value]) => {
+      if ('literal' in value) return [key, value.literal];
+      if ('generated' in value) return [key, env[value.generated] ?? ''];
+      if ('provided' in value) return [key, env[value.provided] ?? ''];
+      return [key, value.derived(env)];
+    }),
+  );
+}
+
+/** The Secret as a Kubernetes manifest, values base64-encoded. */
+export function secretManifest(spec: SecretSpec, env: EnvValues): object {
+  const data = resolveSecretData(spec, env);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+    type: spec.type,
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Builds the manifests of every system of an environment in memory, as a map from file
+ * name (under dist/<env>/<system>/) to YAML text. Nothing here touches the disk.
+ */
+import { App, Chart, Yaml } from 'cdk8s';
+import { SYSTEMS } from '../charts/systems';
+import { EnvironmentConfig } from './config';
+
+/** Files of one system folder: the manifests, one object each, and kustomization.yaml. */
+export type SystemFiles = Map<string, string>;
+
+/** Apply order by kind: what others need comes first, so `kubectl apply -f` of the folder works in one pass. */
+const KIND_ORDER = ['Namespace', 'Secret', 'SealedSecret', 'ConfigMap', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'StatefulSet', 'Deployment', 'CronJob', 'Ingress'];
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+/** The objects of each system chart of an environment, resolved and validated by cdk8s. */
+export function synthesizeObjects(config: EnvironmentConfig): Map<string, KubeObject[]> {
+  const app = new App({ outdir: '/nonexistent' });
+  const charts = new Map<string, Chart>(SYSTEMS.map((s) => [s.name, s.chart(app, config)]));
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) throw new Error(`construct validation failed:\n  ${errors.join('\n  ')}`);
+  return new Map([...charts].map(([name, chart]) => [name, chart.toJson() as KubeObject[]]));
+}
+
+/** A manifest's file name: apply-order prefix, kind and name ("40-statefulset-postgres.yaml"). */
+export function manifestFileName(obj: KubeObject): string {
+  const rank = KIND_ORDER.indexOf(obj.kind);
+  const prefix = String(rank < 0 ? 99 : rank * 5).padStart(2, '0');
+  return `${prefix}-${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`;
+}
+
+/** The folder of one system: a file per object and a kustomization.yaml listing them. */
+export function systemFiles(objects: KubeObject[]): SystemFiles {
+  const files = new Map<string, string>();
+  for (const obj of objects) {
+    const name = manifestFileName(obj);
+    if (files.has(name)) throw new Error(`two objects would be written to ${name}: give them distinct names`);
+    files.set(name, Yaml.stringify(obj));
+  }
+  const resources = [...files.keys()].sort();
+  const sorted = new Map(resources.map((name) => [name, files.get(name)!]));
+  sorted.set('kustomization.yaml', Yaml.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
+  return sorted;
+}

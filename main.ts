@@ -1,0 +1,64 @@
+/**
+ * cdk8s app: reads config/<env>.yaml for every environment, builds the charts of every
+ * system and writes dist/<env>/<system>/ atomically.
+ *
+ *   npm run synth [-- --env prod] [--config DIR] [--out DIR]
+ *
+ * With --env, only those environments are synthesized; the others keep their folders.
+ * Bad input prints one message per problem, naming the file, the field and the fix,
+ * exits 1 and leaves dist/ untouched.
+ */
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { ConfigError, listEnvironments, loadEnvironment } from './lib/config';
+import { Tree, readTree, writeTreeAtomically } from './lib/dist';
+import { synthesizeObjects, systemFiles } from './lib/synth';
+
+/** The whole dist/ tree for the chosen environments; other environments are taken from `previous`. */
+export function buildTree(configDir: string, environments: string[], previous: Tree): Tree {
+  const all = listEnvironments(configDir);
+  const chosen = environments.length > 0 ? environments : all;
+  const tree: Tree = new Map();
+  for (const env of chosen) {
+    const config = loadEnvironment(configDir, env);
+    for (const [system, objects] of synthesizeObjects(config)) {
+      for (const [file, content] of systemFiles(objects)) tree.set(path.join(env, system, file), content);
+    }
+  }
+  for (const [file, content] of previous) {
+    const env = file.split(path.sep)[0];
+    if (!chosen.includes(env) && all.includes(env)) tree.set(file, content);
+  }
+  return new Map([...tree].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      env: { type: 'string', multiple: true, default: [] },
+      config: { type: 'string', default: 'config' },
+      out: { type: 'string', default: 'dist' },
+    },
+  });
+  const outDir = values.out!;
+  const tree = buildTree(values.config!, values.env!, readTree(outDir));
+  writeTreeAtomically(outDir, tree);
+  // Under `cdk8s synth`, also hand the manifests to the CLI's own (scratch) output folder.
+  const cliOut = process.env.CDK8S_OUTDIR;
+  if (cliOut && path.resolve(cliOut) !== path.resolve(outDir)) writeTreeAtomically(cliOut, tree);
+  const systems = new Set([...tree.keys()].map((f) => path.dirname(f)));
+  console.log(`synthesized ${tree.size} files into ${[...systems].map((s) => path.join(outDir, s)).join(', ')}`);
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    console.error(`synth failed: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
