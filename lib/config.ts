@@ -238,7 +238,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove it or check its spelling against config/schema.json`;
     case 'invalid_type':
-      return `expected ${issue.expected}: ${issue.message.replace(/^Invalid input: /, '')}`;
+      if (issue.message.endsWith('received undefined')) return `missing: add this field (a ${issue.expected})`;
+      return `${issue.message.replace(/^Invalid input: /, '')}: write a ${issue.expected} here`;
+    case 'invalid_union':
+      return 'missing, or neither text nor a number: give a value such as "512Mi" or "250m"';
     case 'too_small':
     case 'too_big':
       return `${issue.message}: change the value`;

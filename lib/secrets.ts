@@ -75,15 +75,15 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
  * generates the missing random ones and leaves empty lines for the ones the user gives.
  * Returns the values and the keys that are still empty.
  */
-export function ensureEnvFile(file: string, specs: SecretSpec[]): { values: Record<string, string>; empty: string[]; added: string[] } {
+export function ensureEnvFile(file: string, specs: SecretSpec[]): { values: Record<string, string>; empty: string[]; generated: string[] } {
   const existing = fs.existsSync(file) ? parseEnvFile(fs.readFileSync(file, 'utf8'), file) : {};
   const values = { ...existing };
-  const added: string[] = [];
+  const generatedNow: string[] = [];
   const lines = ['# Secret values for this environment. Never commit this file (it is gitignored).', ''];
   for (const { key, generated, hint } of envKeys(specs)) {
     if (!(key in values)) {
       values[key] = generated ? randomSecret() : '';
-      added.push(key);
+      if (generated) generatedNow.push(key);
     }
     if (hint) lines.push(`# ${hint}`);
     lines.push(`${key}=${values[key]}`);
@@ -92,7 +92,7 @@ export function ensureEnvFile(file: string, specs: SecretSpec[]): { values: Reco
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
   const empty = envKeys(specs).map((k) => k.key).filter((k) => values[k] === '');
-  return { values, empty, added };
+  return { values, empty, generated: generatedNow };
 }
 
 /** The value of every key of a Secret. */

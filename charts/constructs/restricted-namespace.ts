@@ -1,4 +1,5 @@
 /** The system's Namespace, where Pod Security Admission enforces the "restricted" profile. */
+import { JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SystemIdentity, systemLabels } from './workload-identity';
@@ -6,7 +7,7 @@ import { SystemIdentity, systemLabels } from './workload-identity';
 export class RestrictedNamespace extends Construct {
   constructor(scope: Construct, id: string, props: { name: string; system: SystemIdentity }) {
     super(scope, id);
-    new k8s.KubeNamespace(this, 'namespace', {
+    const namespace = new k8s.KubeNamespace(this, 'namespace', {
       metadata: {
         name: props.name,
         labels: {
@@ -18,5 +19,7 @@ export class RestrictedNamespace extends Construct {
         },
       },
     });
+    // A Namespace is cluster-scoped: drop the namespace the chart gives every object.
+    namespace.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 }

@@ -1,0 +1,111 @@
+/** The pgvector Postgres of every system: storage, init scripts, secrets, probes and settings derived from its limit. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { postgresMemorySettings, sharedMemoryBytes } from '../charts/constructs/postgres-settings';
+import { SYSTEMS } from '../charts/systems';
+import { memoryBytes } from '../lib/quantity';
+import { ENVIRONMENTS, REPO, find, loadConfig, objectsFor, objectsOf } from './support/synth';
+
+const MiB = 2 ** 20;
+const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
+
+/** The `-c name=value` settings a postgres container starts with. */
+function settingsOf(container: any): Record<string, string> {
+  const args: string[] = container.args;
+  return Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '-c' ? [a.split('=') as [string, string]] : [])));
+}
+
+describe.each(cases)('%s/%s Postgres', (env, system) => {
+  const objects = objectsOf(env, system);
+  const sts: any = objects.find((o) => o.kind === 'StatefulSet');
+  const pod = sts.spec.template.spec;
+  const pg = pod.containers[0];
+  const envOf = (name: string) => pg.env.find((e: any) => e.name === name)?.value;
+  const postgresConfig = (loadConfig(env) as any)[system].postgres;
+
+  test('claims real storage through a complete claim template, kept when the StatefulSet goes', () => {
+    const [claim] = sts.spec.volumeClaimTemplates;
+    expect(claim.apiVersion).toBe('v1');
+    expect(claim.kind).toBe('PersistentVolumeClaim');
+    expect(claim.spec.resources.requests.storage).toBe(postgresConfig.storage);
+    expect(claim.spec.storageClassName).toBe(loadConfig(env).cluster.storageClass);
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    const dataMount = pg.volumeMounts.find((m: any) => m.name === claim.metadata.name).mountPath;
+    expect(path.dirname(envOf('PGDATA'))).toBe(dataMount);
+  });
+
+  test('runs as the image postgres user 999 with requests equal to limits', () => {
+    expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 999, fsGroup: 999, fsGroupChangePolicy: 'OnRootMismatch' });
+    expect(pg.resources.requests).toEqual(pg.resources.limits);
+  });
+
+  test('mounts the init ConfigMap built from sql/<system>/ at /docker-entrypoint-initdb.d', () => {
+    const volume = pod.volumes.find((v: any) => v.configMap);
+    expect(pg.volumeMounts.find((m: any) => m.name === volume.name)).toMatchObject({ mountPath: '/docker-entrypoint-initdb.d', readOnly: true });
+    const configMap = find(objects, 'ConfigMap', volume.configMap.name);
+    const dir = path.join(REPO, 'sql', system);
+    const files = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    expect(configMap.data).toEqual(files);
+  });
+
+  test('takes every password from a mounted Secret file, none from a literal', () => {
+    expect(envOf('POSTGRES_PASSWORD')).toBeUndefined();
+    const passwordFile: string = envOf('POSTGRES_PASSWORD_FILE');
+    const projected = pod.volumes.find((v: any) => v.projected);
+    const mount = pg.volumeMounts.find((m: any) => m.name === projected.name);
+    expect(mount.readOnly).toBe(true);
+    const paths = projected.projected.sources.map((s: any) => `${mount.mountPath}/${s.secret.items[0].path}`);
+    expect(paths).toContain(passwordFile);
+    expect(projected.projected.sources.every((s: any) => s.secret.items[0].key === 'password')).toBe(true);
+  });
+
+  test('has writable emptyDirs for the socket, /tmp and an in-memory /dev/shm with a size limit', () => {
+    const mountOf = (p: string) => pg.volumeMounts.find((m: any) => m.mountPath === p);
+    const volumeOf = (p: string) => pod.volumes.find((v: any) => v.name === mountOf(p).name);
+    expect(volumeOf('/var/run/postgresql').emptyDir).toBeDefined();
+    expect(volumeOf('/tmp').emptyDir).toBeDefined();
+    const shm = volumeOf('/dev/shm').emptyDir;
+    expect(shm.medium).toBe('Memory');
+    expect(memoryBytes(shm.sizeLimit)).toBe(Math.floor(sharedMemoryBytes(memoryBytes(pg.resources.limits.memory)!) / MiB) * MiB);
+  });
+
+  test('probes with pg_isready over TCP and shuts down fast within its grace period', () => {
+    for (const probe of [pg.startupProbe, pg.readinessProbe, pg.livenessProbe]) {
+      expect(probe.exec.command[0]).toBe('pg_isready');
+      expect(probe.exec.command).toContain('--host=127.0.0.1');
+    }
+    expect(pg.lifecycle.preStop.exec.command).toEqual(expect.arrayContaining(['pg_ctl', 'stop', '--mode=fast']));
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
+  });
+
+  test('derives its memory settings from the memory limit', () => {
+    const limit = memoryBytes(pg.resources.limits.memory)!;
+    const settings = settingsOf(pg);
+    expect(settings).toMatchObject(postgresMemorySettings(limit, postgresConfig.maxConnections));
+    expect(Number(settings.shared_buffers.replace('MB', '')) * MiB).toBe(limit / 4);
+  });
+
+  test('is reached through a Service of the same name on 5432', () => {
+    const service = find(objects, 'Service', sts.metadata.name);
+    expect(service.spec.ports).toEqual([expect.objectContaining({ port: 5432, targetPort: 'postgres' })]);
+    expect(sts.spec.serviceName).toBe(service.metadata.name);
+  });
+});
+
+describe('Postgres memory settings', () => {
+  test.each([
+    ['512Mi', 50, { shared_buffers: '128MB', effective_cache_size: '384MB', maintenance_work_mem: '32MB', work_mem: '2MB' }],
+    ['1Gi', 50, { shared_buffers: '256MB', effective_cache_size: '768MB', maintenance_work_mem: '64MB', work_mem: '5MB' }],
+    ['4Gi', 100, { shared_buffers: '1024MB', effective_cache_size: '3072MB', maintenance_work_mem: '256MB', work_mem: '10MB' }],
+    ['64Gi', 100, { shared_buffers: '16384MB', effective_cache_size: '49152MB', maintenance_work_mem: '1024MB', work_mem: '64MB' }],
+  ])('a %s limit with %d connections', (limit, connections, expected) => {
+    expect(postgresMemorySettings(memoryBytes(limit)!, connections)).toEqual({ max_connections: String(connections), ...expected });
+  });
+
+  test('follow a configured limit, never a fixed value', () => {
+    const objects = objectsFor({ booksync: { postgres: { resources: { cpu: '2', memory: '2Gi' } } } }, 'booksync');
+    const pg = (objects.find((o) => o.kind === 'StatefulSet') as any).spec.template.spec.containers[0];
+    expect(settingsOf(pg).shared_buffers).toBe('512MB');
+    expect(pg.resources.limits).toEqual({ cpu: '2', memory: '2Gi' });
+  });
+});

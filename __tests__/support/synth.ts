@@ -1,0 +1,37 @@
+/** Synthesizes environments in memory for the suites, from config files or from raw config. */
+import * as path from 'path';
+import { EnvironmentConfig, listEnvironments, loadEnvironment, parseEnvironment } from '../../lib/config';
+import { KubeObject, synthesizeObjects } from '../../lib/synth';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CONFIG_DIR = path.join(REPO, 'config');
+export const ENVIRONMENTS = listEnvironments(CONFIG_DIR);
+
+export function loadConfig(env: string): EnvironmentConfig {
+  return loadEnvironment(CONFIG_DIR, env);
+}
+
+/** Every object of a system in an environment of config/. */
+export function objectsOf(env: string, system: string): KubeObject[] {
+  return synthesizeObjects(loadConfig(env)).get(system)!;
+}
+
+/** Every object of a system for a raw configuration (defaults filled in). */
+export function objectsFor(raw: unknown, system: string): KubeObject[] {
+  return synthesizeObjects(parseEnvironment(raw, 'test')).get(system)!;
+}
+
+export function find(objects: KubeObject[], kind: string, name: string): any {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found;
+}
+
+/** Pod templates of the workloads (Deployments, StatefulSets, CronJobs). */
+export function podTemplates(objects: KubeObject[]): Array<{ owner: KubeObject; template: any }> {
+  return objects.flatMap((o: any) => {
+    if (o.kind === 'Deployment' || o.kind === 'StatefulSet') return [{ owner: o, template: o.spec.template }];
+    if (o.kind === 'CronJob') return [{ owner: o, template: o.spec.jobTemplate.spec.template }];
+    return [];
+  });
+}

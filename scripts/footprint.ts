@@ -1,0 +1,35 @@
+/**
+ * npm run footprint [-- <env>...]
+ *
+ * Prints, per environment and system, the CPU and memory each workload requests and may
+ * use at most, and the totals: what the Pi cluster must have free.
+ */
+import { parseArgs } from 'util';
+import { listEnvironments, loadEnvironment } from '../lib/config';
+import { footprint, total } from '../lib/footprint';
+import { synthesizeObjects } from '../lib/synth';
+
+const cpu = (millis: number) => `${millis}m`;
+const mem = (bytes: number) => `${Math.round(bytes / 2 ** 20)}Mi`;
+
+function main(): void {
+  const { positionals } = parseArgs({ allowPositionals: true });
+  const envs = positionals.length > 0 ? positionals : listEnvironments('config');
+  for (const env of envs) {
+    for (const [system, objects] of synthesizeObjects(loadEnvironment('config', env))) {
+      const rows = footprint(objects);
+      console.log(`\n${env}/${system}`);
+      console.log(['workload'.padEnd(28), 'replicas', 'cpu req', 'cpu lim', 'mem req', 'mem lim'].join('  '));
+      for (const r of [...rows, total(rows)]) {
+        console.log([r.workload.padEnd(28), String(r.replicas).padStart(8), cpu(r.requests.cpu).padStart(7), cpu(r.limits.cpu).padStart(7), mem(r.requests.memory).padStart(7), mem(r.limits.memory).padStart(7)].join('  '));
+      }
+    }
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}

@@ -1,0 +1,40 @@
+/**
+ * npm run secrets -- <env> [--file secrets/<env>.env]
+ *
+ * Creates (the first time) or completes the gitignored env file of an environment with
+ * strong random values, keeps every value it already has, and prints the Namespaces and
+ * Secrets of every system to stdout, ready for `kubectl apply -f -`. Messages go to stderr.
+ */
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { Yaml } from 'cdk8s';
+import { SYSTEMS } from '../charts/systems';
+import { ConfigError, loadEnvironment } from '../lib/config';
+import { ensureEnvFile, secretManifest } from '../lib/secrets';
+import { synthesizeObjects } from '../lib/synth';
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { file: { type: 'string' }, config: { type: 'string', default: 'config' } },
+  });
+  const env = positionals[0];
+  if (!env || positionals.length > 1) throw new ConfigError('usage: npm run secrets -- <env> [--file secrets/<env>.env]   (for example: npm run secrets -- prod)');
+  const config = loadEnvironment(values.config!, env);
+  const file = values.file ?? path.join('secrets', `${env}.env`);
+  const specs = SYSTEMS.flatMap((s) => s.secrets(config));
+  const { values: envValues, empty, generated } = ensureEnvFile(file, specs);
+
+  console.error(generated.length > 0 ? `${file}: generated ${generated.length} new random value(s): ${generated.join(', ')}` : `${file}: no new value generated; existing values kept`);
+  for (const key of empty) console.error(`warning: ${key} is empty in ${file}: set it there and run this again before the workload that reads it can work`);
+
+  const namespaces = [...synthesizeObjects(config).values()].flat().filter((o) => o.kind === 'Namespace');
+  process.stdout.write(Yaml.stringify(...namespaces, ...specs.map((spec) => secretManifest(spec, envValues))));
+}
+
+try {
+  main();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
