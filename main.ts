@@ -12,16 +12,21 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { ConfigError, listEnvironments, loadEnvironment } from './lib/config';
 import { Tree, readTree, writeTreeAtomically } from './lib/dist';
-import { synthesizeObjects, systemFiles } from './lib/synth';
+import { synthesizeEnvironment, systemFiles } from './lib/synth';
 
-/** The whole dist/ tree for the chosen environments; other environments are taken from `previous`. */
-export function buildTree(configDir: string, environments: string[], previous: Tree): Tree {
+/**
+ * The whole dist/ tree for the chosen environments; other environments are taken from
+ * `previous`. The charts' notices go to `notify`.
+ */
+export function buildTree(configDir: string, environments: string[], previous: Tree, notify: (notice: string) => void = () => {}): Tree {
   const all = listEnvironments(configDir);
   const chosen = environments.length > 0 ? environments : all;
   const tree: Tree = new Map();
   for (const env of chosen) {
     const config = loadEnvironment(configDir, env);
-    for (const [system, objects] of synthesizeObjects(config)) {
+    const { objects: systems, notices } = synthesizeEnvironment(config);
+    for (const notice of notices) notify(`${env}: ${notice}`);
+    for (const [system, objects] of systems) {
       for (const [file, content] of systemFiles(objects)) tree.set(path.join(env, system, file), content);
     }
   }
@@ -41,7 +46,7 @@ function main(): void {
     },
   });
   const outDir = values.out!;
-  const tree = buildTree(values.config!, values.env!, readTree(outDir));
+  const tree = buildTree(values.config!, values.env!, readTree(outDir), (notice) => console.error(`note: ${notice}`));
   writeTreeAtomically(outDir, tree);
   // Under `cdk8s synth`, also hand the manifests to the CLI's own (scratch) output folder.
   const cliOut = process.env.CDK8S_OUTDIR;

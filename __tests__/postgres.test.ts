@@ -1,9 +1,9 @@
 /** The pgvector Postgres of every system: storage, init scripts, secrets, probes and settings derived from its limit. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { postgresMemorySettings, sharedMemoryBytes } from '../charts/constructs/postgres-settings';
+import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from '../charts/constructs/postgres-settings';
 import { SYSTEMS } from '../charts/systems';
-import { memoryBytes } from '../lib/quantity';
+import { cpuMillis, memoryBytes } from '../lib/quantity';
 import { ENVIRONMENTS, REPO, find, loadConfig, objectsFor, objectsOf } from './support/synth';
 
 const MiB = 2 ** 20;
@@ -78,10 +78,11 @@ describe.each(cases)('%s/%s Postgres', (env, system) => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
   });
 
-  test('derives its memory settings from the memory limit', () => {
+  test('derives its memory settings from the memory limit, its parallelism from the CPU limit', () => {
     const limit = memoryBytes(pg.resources.limits.memory)!;
     const settings = settingsOf(pg);
     expect(settings).toMatchObject(postgresMemorySettings(limit, postgresConfig.maxConnections));
+    expect(settings).toMatchObject(postgresCpuSettings(cpuMillis(pg.resources.limits.cpu)!));
     expect(Number(settings.shared_buffers.replace('MB', '')) * MiB).toBe(limit / 4);
   });
 
@@ -92,7 +93,16 @@ describe.each(cases)('%s/%s Postgres', (env, system) => {
   });
 });
 
-describe('Postgres memory settings', () => {
+describe('Postgres settings', () => {
+  test.each([
+    ['500m', { max_worker_processes: '8', max_parallel_workers: '0', max_parallel_workers_per_gather: '0' }],
+    ['1', { max_worker_processes: '8', max_parallel_workers: '2', max_parallel_workers_per_gather: '2' }],
+    ['2', { max_worker_processes: '8', max_parallel_workers: '4', max_parallel_workers_per_gather: '4' }],
+    ['4', { max_worker_processes: '16', max_parallel_workers: '8', max_parallel_workers_per_gather: '4' }],
+  ])('a %s CPU limit gives the seed\'s parallelism, scaled', (cpu, expected) => {
+    expect(postgresCpuSettings(cpuMillis(cpu)!)).toEqual(expected);
+  });
+
   test.each([
     ['512Mi', 50, { shared_buffers: '128MB', effective_cache_size: '384MB', maintenance_work_mem: '32MB', work_mem: '2MB' }],
     ['1Gi', 50, { shared_buffers: '256MB', effective_cache_size: '768MB', maintenance_work_mem: '64MB', work_mem: '5MB' }],

@@ -57,9 +57,14 @@ describe('npm run secrets', () => {
     const file = path.join(dir, 'prod.env');
     const { stdout, stderr } = await secretsCli('prod', '--file', file);
     const docs = YAML.parseAllDocuments(stdout).map((d) => d.toJS());
-    expect(docs[0].kind).toBe('Namespace');
+    expect(docs.filter((d) => d.kind === 'Namespace').map((d) => d.metadata.name)).toEqual(['booksync', 'mnemolite']);
+    expect(docs.findIndex((d) => d.kind === 'Secret')).toBeGreaterThan(docs.findLastIndex((d) => d.kind === 'Namespace'));
     const secrets = docs.filter((d) => d.kind === 'Secret');
-    expect(secrets.map((s) => s.metadata.name).sort()).toEqual(['auth-api-secrets', 'data-api-secrets', 'db-booksync-auth', 'db-booksync-data', 'db-booksync-prediction', 'db-postgres']);
+    const names = (ns: string) => secrets.filter((s) => s.metadata.namespace === ns).map((s) => s.metadata.name).sort();
+    expect(names('booksync')).toEqual(['auth-api-secrets', 'data-api-secrets', 'db-booksync-auth', 'db-booksync-data', 'db-booksync-prediction', 'db-postgres']);
+    expect(names('mnemolite')).toEqual(['db-mnemo', 'mnemo-api-secrets']);
+    // The OpenAI key is optional: left empty, it is left out, and the API runs without it.
+    expect(secrets.find((s) => s.metadata.name === 'mnemo-api-secrets').data).toEqual({});
     const env = parseEnvFile(fs.readFileSync(file, 'utf8'), file);
     const auth = secrets.find((s) => s.metadata.name === 'db-booksync-auth');
     expect(auth.type).toBe('kubernetes.io/basic-auth');

@@ -5,7 +5,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ApiConfig, EnvironmentConfig } from '../lib/config';
-import { SecretSpec, roleSecret } from '../lib/secrets';
+import { SecretSpec, databaseUrl, roleSecret, roleSecretName } from '../lib/secrets';
 import { BackendNetwork, INTERNET, TRAEFIK } from './constructs/backend-network';
 import { PgvectorPostgres } from './constructs/pgvector-postgres';
 import { PythonService, SecretKey } from './constructs/python-service';
@@ -30,25 +30,16 @@ function booksyncIdentity(config: EnvironmentConfig): SystemIdentity {
   return { name: 'booksync', version: config.booksync.images.tag };
 }
 
-/** Secret of a database role: "booksync_auth" has "db-booksync-auth". */
-export function roleSecretName(role: string): string {
-  return `db-${role.replace(/_/g, '-')}`;
-}
-
 /** Every Secret BookSync reads: one per database role, plus the apps' own keys. */
 export function booksyncSecrets(config: EnvironmentConfig): SecretSpec[] {
   const c = config.booksync;
   const base = { namespace: c.namespace, labels: systemLabels(booksyncIdentity(config), 'credentials') };
-  const databaseUrl = (role: string, passwordKey: string) => ({
-    // Kept whole in the Secret so that any password works: it is percent-encoded here.
-    derived: (env: Record<string, string>) =>
-      `postgresql+asyncpg://${role}:${encodeURIComponent(env[passwordKey] ?? '')}@${POSTGRES_HOST}:5432/${c.database.name}`,
-  });
   return [
     roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'BOOKSYNC_DB_ADMIN_PASSWORD'),
     ...API_KEYS.map((key) => {
       const api = BOOKSYNC_APIS[key];
-      return roleSecret(base, roleSecretName(api.role), api.role, api.passwordKey, { 'database-url': databaseUrl(api.role, api.passwordKey) });
+      const url = databaseUrl('postgresql+asyncpg', api.role, api.passwordKey, `${POSTGRES_HOST}:5432`, c.database.name);
+      return roleSecret(base, roleSecretName(api.role), api.role, api.passwordKey, { 'database-url': url });
     }),
     {
       ...base,

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../lib/config';
 import { SecretSpec } from '../lib/secrets';
 import { BookSyncChart, booksyncSecrets } from './booksync';
+import { MnemoLiteChart, mnemoliteSecrets } from './mnemolite';
 
 export interface SystemDefinition {
   /** Folder name under dist/<env>/ and chart id. */
@@ -14,4 +15,5 @@ export interface SystemDefinition {
 
 export const SYSTEMS: SystemDefinition[] = [
   { name: 'booksync', chart: (scope, config) => new BookSyncChart(scope, 'booksync', config), secrets: booksyncSecrets },
+  { name: 'mnemolite', chart: (scope, config) => new MnemoLiteChart(scope, 'mnemolite', config), secrets: mnemoliteSecrets },
 ];

@@ -57,6 +57,9 @@ const pinnedImage = z
   .regex(/^[a-z0-9][a-z0-9._\/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/, 'must be an image reference with a tag, such as "pgvector/pgvector:0.8.1-pg17-bookworm"')
   .refine((i) => !i.endsWith(':latest'), 'must not be ":latest": pin a release tag');
 
+/** pgvector 0.8.1 on PostgreSQL 17 (Debian bookworm), for both systems: one image to pull on the Pis. */
+const PGVECTOR_IMAGE = 'pgvector/pgvector:0.8.1-pg17-bookworm';
+
 const labelMap = z.record(z.string(), z.string());
 
 /** Where the cluster's own components live: k3s defaults. */
@@ -132,7 +135,7 @@ const smallApi = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '50
 const booksync = z.strictObject({
   namespace: dnsLabel.default('booksync'),
   database: z.strictObject({ name: dnsLabel.default('booksync'), adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('postgres') }).prefault({}),
-  postgres: postgresSchema({ image: 'pgvector/pgvector:0.8.1-pg17-bookworm', storage: '10Gi', resources: { cpu: '1', memory: '1Gi' }, maxConnections: 50 }).prefault({}),
+  postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '1', memory: '1Gi' }, maxConnections: 50 }).prefault({}),
   images: images.prefault({ registry: 'registry.home.arpa:5000', tag: '1.0.0' }),
   apis: z
     .strictObject({
@@ -189,10 +192,69 @@ const booksync = z.strictObject({
 });
 export type BookSyncConfig = z.output<typeof booksync>;
 
-export const environmentSchema = z.strictObject({
-  cluster: cluster.prefault({}),
-  booksync: booksync.prefault({}),
+/**
+ * MnemoLite (seed 000, v1.3.0): Postgres "db", the API and an optional worker. The
+ * defaults are the seed's compose limits (api 1 CPU/1G, worker 0.5 CPU/512M, db 2 CPU/4G):
+ * the ceiling, which dev keeps and prod brings down to Pi size.
+ */
+const mnemolite = z.strictObject({
+  namespace: dnsLabel.default('mnemolite'),
+  database: z.strictObject({ name: dnsLabel.default('mnemolite'), user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('mnemo') }).prefault({}),
+  postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '2', memory: '4Gi' }, maxConnections: 100 })
+    .extend({
+      /** Extensions the configured image provides besides pgvector (the pgvector images have neither). */
+      extensions: z.strictObject({ pg_partman: z.boolean().default(false), pg_cron: z.boolean().default(false) }).prefault({}),
+    })
+    .superRefine((pg, ctx) => {
+      const wanted = Object.entries(pg.extensions).filter(([, on]) => on).map(([name]) => name);
+      if (wanted.length > 0 && pg.image.startsWith('pgvector/pgvector:')) {
+        ctx.addIssue({ code: 'custom', path: ['extensions'], message: `${wanted.join(' and ')} are not in ${pg.image}: set postgres.image to an image that provides them, or turn them off` });
+      }
+    })
+    .prefault({}),
+  images: images.prefault({ registry: 'registry.home.arpa:5000', tag: '1.3.0' }),
+  api: apiSchema({
+    image: 'mnemo-api',
+    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+    env: { ENVIRONMENT: 'development' },
+    internetEgress: true,
+  }).prefault({}),
+  worker: apiSchema({
+    image: 'mnemo-worker',
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    env: { ENVIRONMENT: 'development', PYTHONUNBUFFERED: '1' },
+    internetEgress: false,
+  })
+    // The worker is on the seed's backend network only (internal: true): no way out.
+    .omit({ internetEgress: true })
+    .extend({
+      /** The seed marks the worker optional. */
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** How users reach the API: Traefik on a host, or a ServiceLB LoadBalancer on the seed's API_PORT. */
+  expose: z
+    .strictObject({
+      mode: z.enum(['ingress', 'loadBalancer']).default('ingress'),
+      host: hostname.default('mnemolite.home.arpa'),
+      loadBalancerPort: z.int().min(1).max(65535).default(8001),
+      tlsSecretName: dnsLabel.optional(),
+    })
+    .prefault({}),
 });
+export type MnemoLiteConfig = z.output<typeof mnemolite>;
+
+export const environmentSchema = z
+  .strictObject({
+    cluster: cluster.prefault({}),
+    booksync: booksync.prefault({}),
+    mnemolite: mnemolite.prefault({}),
+  })
+  .superRefine((env, ctx) => {
+    if (env.booksync.namespace === env.mnemolite.namespace) {
+      ctx.addIssue({ code: 'custom', path: ['mnemolite', 'namespace'], message: `"${env.mnemolite.namespace}" is BookSync's namespace too: give each system its own` });
+    }
+  });
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 
 /** A configuration the user has to fix; the message names the file, the field and the fix. */

@@ -13,8 +13,8 @@ export type SecretValue =
   | { readonly literal: string }
   /** A random value generated once and kept in the env file. */
   | { readonly generated: string }
-  /** A value only the user can give (an OAuth client); kept in the env file. */
-  | { readonly provided: string; readonly hint: string }
+  /** A value only the user can give (an OAuth client); kept in the env file. When optional and empty, the key is left out of the Secret. */
+  | { readonly provided: string; readonly hint: string; readonly optional?: boolean }
   /** A value computed from other env-file values (a connection URL). */
   | { readonly derived: (env: EnvValues) => string };
 
@@ -28,6 +28,11 @@ export interface SecretSpec {
 
 export type EnvValues = Readonly<Record<string, string>>;
 
+/** The Secret of a database role: "booksync_auth" has "db-booksync-auth". */
+export function roleSecretName(role: string): string {
+  return `db-${role.replace(/_/g, '-')}`;
+}
+
 /** A basic-auth Secret for a database role, with any further keys (its DATABASE_URL). */
 export function roleSecret(
   base: Pick<SecretSpec, 'namespace' | 'labels'>,
@@ -39,13 +44,21 @@ export function roleSecret(
   return { ...base, name, type: 'kubernetes.io/basic-auth', data: { username: { literal: username }, password: { generated: passwordKey }, ...extra } };
 }
 
+/**
+ * A connection URL kept whole in a role's Secret: the password is percent-encoded here,
+ * so any password a user sets gives a valid URL (Kubernetes' $(VAR) expansion would not encode it).
+ */
+export function databaseUrl(scheme: string, role: string, passwordKey: string, hostAndPort: string, database: string): SecretValue {
+  return { derived: (env) => `${scheme}://${role}:${encodeURIComponent(env[passwordKey] ?? '')}@${hostAndPort}/${database}` };
+}
+
 /** The env-file keys that the specs read, in order, without repeats. */
-export function envKeys(specs: SecretSpec[]): Array<{ key: string; generated: boolean; hint?: string }> {
-  const seen = new Map<string, { key: string; generated: boolean; hint?: string }>();
+export function envKeys(specs: SecretSpec[]): Array<{ key: string; generated: boolean; hint?: string; optional?: boolean }> {
+  const seen = new Map<string, { key: string; generated: boolean; hint?: string; optional?: boolean }>();
   for (const spec of specs) {
     for (const value of Object.values(spec.data)) {
       if ('generated' in value && !seen.has(value.generated)) seen.set(value.generated, { key: value.generated, generated: true });
-      if ('provided' in value && !seen.has(value.provided)) seen.set(value.provided, { key: value.provided, generated: false, hint: value.hint });
+      if ('provided' in value && !seen.has(value.provided)) seen.set(value.provided, { key: value.provided, generated: false, hint: value.hint, optional: value.optional });
     }
   }
   return [...seen.values()];
@@ -91,18 +104,19 @@ export function ensureEnvFile(file: string, specs: SecretSpec[]): { values: Reco
   for (const key of Object.keys(existing).filter((k) => !lines.some((l) => l.startsWith(`${k}=`)))) lines.push(`${key}=${existing[key]}`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
-  const empty = envKeys(specs).map((k) => k.key).filter((k) => values[k] === '');
+  const empty = envKeys(specs).filter((k) => !k.optional && values[k.key] === '').map((k) => k.key);
   return { values, empty, generated: generatedNow };
 }
 
-/** The value of every key of a Secret. */
+/** The value of every key of a Secret (an optional value that is empty is left out). */
 export function resolveSecretData(spec: SecretSpec, env: EnvValues): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(spec.data).map(([key, value]) => {
-      if ('literal' in value) return [key, value.literal];
-      if ('generated' in value) return [key, env[value.generated] ?? ''];
-      if ('provided' in value) return [key, env[value.provided] ?? ''];
-      return [key, value.derived(env)];
+    Object.entries(spec.data).flatMap(([key, value]): Array<[string, string]> => {
+      if ('provided' in value && value.optional && !env[value.provided]) return [];
+      if ('literal' in value) return [[key, value.literal]];
+      if ('generated' in value) return [[key, env[value.generated] ?? '']];
+      if ('provided' in value) return [[key, env[value.provided] ?? '']];
+      return [[key, value.derived(env)]];
     }),
   );
 }

@@ -19,13 +19,23 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** The objects of each system chart of an environment, resolved and validated by cdk8s. */
-export function synthesizeObjects(config: EnvironmentConfig): Map<string, KubeObject[]> {
+/** Metadata type of a construct's message to the user ("pg_cron is off"), printed by synth. */
+export const NOTICE = 'notice';
+
+/** The objects of each system chart of an environment, resolved and validated by cdk8s, and the charts' notices. */
+export function synthesizeEnvironment(config: EnvironmentConfig): { objects: Map<string, KubeObject[]>; notices: string[] } {
   const app = new App({ outdir: '/nonexistent' });
   const charts = new Map<string, Chart>(SYSTEMS.map((s) => [s.name, s.chart(app, config)]));
-  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  const constructs = app.node.findAll();
+  const errors = constructs.flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) throw new Error(`construct validation failed:\n  ${errors.join('\n  ')}`);
-  return new Map([...charts].map(([name, chart]) => [name, chart.toJson() as KubeObject[]]));
+  const notices = constructs.flatMap((c) => c.node.metadata.filter((m) => m.type === NOTICE).map((m) => String(m.data)));
+  return { objects: new Map([...charts].map(([name, chart]) => [name, chart.toJson() as KubeObject[]])), notices };
+}
+
+/** The objects of each system chart of an environment. */
+export function synthesizeObjects(config: EnvironmentConfig): Map<string, KubeObject[]> {
+  return synthesizeEnvironment(config).objects;
 }
 
 /** A manifest's file name: apply-order prefix, kind and name ("40-statefulset-postgres.yaml"). */

@@ -12,9 +12,9 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PostgresConfig } from '../../lib/config';
-import { mebibytes, memoryBytes } from '../../lib/quantity';
+import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
 import { archAffinity, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
-import { postgresMemorySettings, sharedMemoryBytes } from './postgres-settings';
+import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from './postgres-settings';
 import { imageTag, selectorLabels, workloadLabels } from './workload-identity';
 
 /** uid and gid of the postgres user in the official (and pgvector) images. */
@@ -44,6 +44,8 @@ export interface PgvectorPostgresProps {
   readonly admin: DatabaseRole;
   /** Further roles whose passwords the init scripts read from files. */
   readonly serviceRoles?: DatabaseRole[];
+  /** Further environment of the postgres container, read by the init scripts. */
+  readonly initEnv?: Record<string, string>;
   /** Folder of init scripts (sql/<system>), mounted at /docker-entrypoint-initdb.d. */
   readonly initScriptsDir: string;
   /** Extra `postgres -c` settings (after the memory-derived ones). */
@@ -65,7 +67,11 @@ export class PgvectorPostgres extends Construct {
     const identity = { name: props.name, system: props.system, component: 'database', version: imageTag(props.config.image) };
     const labels = workloadLabels(identity);
     const memoryLimit = memoryBytes(props.config.resources.memory)!;
-    const settings = { ...postgresMemorySettings(memoryLimit, props.config.maxConnections), ...props.extraSettings };
+    const settings = {
+      ...postgresMemorySettings(memoryLimit, props.config.maxConnections),
+      ...postgresCpuSettings(cpuMillis(props.config.resources.cpu)!),
+      ...props.extraSettings,
+    };
     const roles = [props.admin, ...(props.serviceRoles ?? [])];
 
     const initScripts = new k8s.KubeConfigMap(this, 'init', {
@@ -116,6 +122,7 @@ export class PgvectorPostgres extends Construct {
                   // A subdirectory: the claim's root may hold lost+found or belong to root.
                   { name: 'PGDATA', value: `${DATA_MOUNT}/pgdata` },
                   { name: 'DB_ROLE_PASSWORDS_DIR', value: ROLE_PASSWORDS_DIR },
+                  ...Object.entries(props.initEnv ?? {}).map(([name, value]) => ({ name, value })),
                 ],
                 ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
                 // TCP, not the socket: the init-time server listens on the socket only,

@@ -27,3 +27,18 @@ export function postgresMemorySettings(memoryLimitBytes: number, maxConnections:
 export function sharedMemoryBytes(memoryLimitBytes: number): number {
   return Math.min(memoryLimitBytes / 4, 1024 * MiB);
 }
+
+/**
+ * Parallelism from the CPU limit, scaled like the seed's (4 workers per gather and 8
+ * worker processes at its 2-CPU limit): two parallel workers per whole core, at most 4,
+ * none below one core; at least 8 worker processes, the Postgres default.
+ */
+export function postgresCpuSettings(cpuLimitMillis: number): Record<string, string> {
+  const cores = Math.floor(cpuLimitMillis / 1000);
+  const perGather = Math.min(4, cores * 2);
+  return {
+    max_worker_processes: String(Math.max(8, cores * 4)),
+    max_parallel_workers: String(cores * 2),
+    max_parallel_workers_per_gather: String(perGather),
+  };
+}

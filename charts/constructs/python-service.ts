@@ -19,6 +19,8 @@ export const APP_UID = 10001;
 export interface SecretKey {
   readonly secret: string;
   readonly key: string;
+  /** The variable is left unset when the key is absent (an optional API key). */
+  readonly optional?: boolean;
 }
 
 /** The database the service waits for before it starts. */
@@ -29,6 +31,13 @@ export interface DatabaseEndpoint {
   readonly image: string;
 }
 
+export interface HttpEndpoint {
+  readonly port: number;
+  readonly healthPath: string;
+  /** The Service: ClusterIP on the container port unless said otherwise. */
+  readonly service?: { readonly type: 'ClusterIP' | 'LoadBalancer'; readonly port: number };
+}
+
 export interface PythonServiceProps {
   readonly identity: WorkloadIdentity;
   readonly image: string;
@@ -37,7 +46,7 @@ export interface PythonServiceProps {
   /** The seed's environment, in the seed's order: plain values or Secret keys. */
   readonly env: Record<string, string | SecretKey>;
   /** The port it listens on; with it come a Service and HTTP probes. */
-  readonly http?: { readonly port: number; readonly healthPath: string };
+  readonly http?: HttpEndpoint;
   /** Probe command for a service without HTTP (a worker). */
   readonly execProbe?: string[];
   readonly waitFor: DatabaseEndpoint;
@@ -102,9 +111,9 @@ export class PythonService extends Construct {
       new k8s.KubeService(this, 'service', {
         metadata: { name: this.name, labels },
         spec: {
-          type: 'ClusterIP',
+          type: props.http.service?.type ?? 'ClusterIP',
           selector: selectorLabels(props.identity),
-          ports: [{ name: 'http', port: props.http.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+          ports: [{ name: 'http', port: props.http.service?.port ?? props.http.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
         },
       });
     }
@@ -113,7 +122,7 @@ export class PythonService extends Construct {
 
 function envVar(name: string, value: string | SecretKey): k8s.EnvVar {
   if (typeof value === 'string') return { name, value };
-  return { name, valueFrom: { secretKeyRef: { name: value.secret, key: value.key } } };
+  return { name, valueFrom: { secretKeyRef: { name: value.secret, key: value.key, optional: value.optional } } };
 }
 
 /** Startup, readiness and liveness: HTTP on the health path, or the exec command. */

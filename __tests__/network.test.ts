@@ -1,0 +1,58 @@
+/**
+ * The seeds' networks, as the NetworkPolicies of each system allow them: the whole
+ * connection matrix, so that any extra or missing connection fails.
+ */
+import { KubeObject } from '../lib/synth';
+import { allowedConnections } from './support/connectivity';
+import { ENVIRONMENTS, objectsFor, objectsOf } from './support/synth';
+
+const dns = (w: string) => [`${w} -> kube-dns:53/TCP`, `${w} -> kube-dns:53/UDP`];
+
+const BOOKSYNC = [
+  ...['auth-api', 'data-api', 'prediction-api'].flatMap((api, i) => [...dns(api), `${api} -> postgres:5432/TCP`, `traefik -> ${api}:${8000 + i}/TCP`]),
+  'auth-api -> internet:443/TCP',
+  'prediction-api -> internet:443/TCP',
+].sort();
+
+const MNEMOLITE_INGRESS = [
+  ...dns('mnemo-api'),
+  ...dns('mnemo-worker'),
+  'mnemo-api -> db:5432/TCP',
+  'mnemo-worker -> db:5432/TCP',
+  'traefik -> mnemo-api:8000/TCP',
+  'mnemo-api -> internet:443/TCP',
+].sort();
+
+const defaultDeny = (objects: KubeObject[]) => objects.find((o: any) => o.kind === 'NetworkPolicy' && Object.keys(o.spec.podSelector).length === 0) as any;
+
+describe.each(ENVIRONMENTS)('%s', (env) => {
+  test('BookSync: the APIs reach Postgres and DNS, Traefik reaches the APIs, two APIs reach the internet', () => {
+    expect(allowedConnections(objectsOf(env, 'booksync'))).toEqual(BOOKSYNC);
+  });
+
+  test.each(['booksync', 'mnemolite'])('%s denies all ingress and egress by default', (system) => {
+    expect(defaultDeny(objectsOf(env, system))?.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+  });
+});
+
+describe('MnemoLite', () => {
+  test('behind Traefik: the backend network is internal, the API is the only way in', () => {
+    expect(allowedConnections(objectsOf('prod', 'mnemolite'))).toEqual(MNEMOLITE_INGRESS);
+  });
+
+  test('as a LoadBalancer: the API takes its port from anywhere instead of from Traefik', () => {
+    const lines = allowedConnections(objectsFor({ mnemolite: { expose: { mode: 'loadBalancer' } } }, 'mnemolite'));
+    expect(lines).toEqual(MNEMOLITE_INGRESS.map((l) => l.replace('traefik ->', 'anywhere ->')).sort());
+  });
+
+  test('without internet egress the API reaches only DNS and db', () => {
+    const lines = allowedConnections(objectsFor({ mnemolite: { api: { internetEgress: false } } }, 'mnemolite'));
+    expect(lines).toEqual(MNEMOLITE_INGRESS.filter((l) => !l.includes('internet')));
+  });
+
+  test('without the worker, no policy names it', () => {
+    const objects = objectsFor({ mnemolite: { worker: { enabled: false } } }, 'mnemolite');
+    expect(allowedConnections(objects)).toEqual(MNEMOLITE_INGRESS.filter((l) => !l.includes('mnemo-worker')));
+    expect(JSON.stringify(objects.filter((o) => o.kind === 'NetworkPolicy'))).not.toContain('mnemo-worker');
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * MnemoLite (seed 000, v1.3.0, "100% PostgreSQL"): the pgvector Postgres `db`, the API
+ * `mnemo-api` and the optional `mnemo-worker`, with the seed's internal backend network.
+ */
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { EnvironmentConfig, MnemoLiteConfig } from '../lib/config';
+import { SecretSpec, databaseUrl, roleSecret, roleSecretName } from '../lib/secrets';
+import { NOTICE } from '../lib/synth';
+import { ANYWHERE, BackendNetwork, Connection, INTERNET, TRAEFIK } from './constructs/backend-network';
+import { PgvectorPostgres } from './constructs/pgvector-postgres';
+import { PythonService } from './constructs/python-service';
+import { RestrictedNamespace } from './constructs/restricted-namespace';
+import { TraefikIngress } from './constructs/traefik-ingress';
+import { SystemIdentity, systemLabels } from './constructs/workload-identity';
+
+/** The seed's network alias of the database: DATABASE_URL says `@db:5432`. */
+const DB_HOST = 'db';
+const API = 'mnemo-api';
+const WORKER = 'mnemo-worker';
+const API_PORT = 8000;
+const DB_PASSWORD_KEY = 'MNEMOLITE_DB_PASSWORD';
+
+function mnemoliteIdentity(c: MnemoLiteConfig): SystemIdentity {
+  return { name: 'mnemolite', version: c.images.tag };
+}
+
+/** The Secrets MnemoLite reads: the `mnemo` role's (with its DATABASE_URL) and the optional OpenAI key. */
+export function mnemoliteSecrets(config: EnvironmentConfig): SecretSpec[] {
+  const c = config.mnemolite;
+  const base = { namespace: c.namespace, labels: systemLabels(mnemoliteIdentity(c), 'credentials') };
+  const url = databaseUrl('postgresql', c.database.user, DB_PASSWORD_KEY, `${DB_HOST}:5432`, c.database.name);
+  return [
+    roleSecret(base, roleSecretName(c.database.user), c.database.user, DB_PASSWORD_KEY, { 'database-url': url }),
+    {
+      ...base,
+      name: 'mnemo-api-secrets',
+      type: 'Opaque',
+      data: { OPENAI_API_KEY: { provided: 'MNEMOLITE_OPENAI_API_KEY', hint: 'Optional OpenAI API key of the MnemoLite API; leave empty to run without', optional: true } },
+    },
+  ];
+}
+
+/** pg_partman and pg_cron settings, when the configured image provides them (the seed's commented `command`). */
+function extensionSettings(c: MnemoLiteConfig): Record<string, string> {
+  const { pg_partman, pg_cron } = c.postgres.extensions;
+  const preload = [pg_cron && 'pg_cron', pg_partman && 'pg_partman_bgw'].filter(Boolean);
+  if (preload.length === 0) return {};
+  return {
+    shared_preload_libraries: preload.join(','),
+    ...(pg_cron ? { 'cron.database_name': c.database.name } : {}),
+    ...(pg_partman ? { 'pg_partman_bgw.interval': '3600', 'pg_partman_bgw.role': c.database.user, 'pg_partman_bgw.dbname': c.database.name } : {}),
+  };
+}
+
+export class MnemoLiteChart extends Chart {
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    const c = config.mnemolite;
+    super(scope, id, { namespace: c.namespace, disableResourceNameHashes: true });
+    const system = mnemoliteIdentity(c);
+    const { arm64 } = config.cluster;
+    new RestrictedNamespace(this, 'namespace', { name: c.namespace, system });
+
+    const extensions = Object.entries(c.postgres.extensions).filter(([, on]) => on).map(([name]) => name);
+    if (extensions.length < 2) {
+      const off = ['pg_partman', 'pg_cron'].filter((e) => !extensions.includes(e));
+      this.node.addMetadata(NOTICE, `mnemolite: ${off.join(' and ')} off: ${c.postgres.image} does not provide them (set mnemolite.postgres.image and .extensions to turn them on)`);
+    }
+
+    // db: pgvector/pgvector, user mnemo, db mnemolite, --data-checksums, pg_isready healthcheck.
+    const db = new PgvectorPostgres(this, 'db', {
+      name: DB_HOST,
+      system: system.name,
+      config: c.postgres,
+      storageClass: config.cluster.storageClass,
+      arm64,
+      database: c.database.name,
+      admin: { role: c.database.user, secretName: roleSecretName(c.database.user) },
+      initScriptsDir: `${__dirname}/../sql/mnemolite`,
+      initdbArgs: '--data-checksums',
+      initEnv: { MNEMO_OPTIONAL_EXTENSIONS: extensions.join(' ') },
+      extraSettings: extensionSettings(c),
+    });
+
+    const databaseUrlRef = { secret: roleSecretName(c.database.user), key: 'database-url' };
+    const image = (name: string, tag: string | undefined) => `${c.images.registry}/${name}:${tag ?? c.images.tag}`;
+    const loadBalancer = c.expose.mode === 'loadBalancer';
+
+    // api: FastAPI on 8000 (the image's api/Dockerfile starts it); published on API_PORT 8001 by the seed.
+    new PythonService(this, API, {
+      identity: { name: API, system: system.name, component: 'api', version: c.api.tag ?? c.images.tag },
+      image: image(c.api.image, c.api.tag),
+      replicas: c.api.replicas,
+      resources: c.api.resources,
+      env: {
+        DATABASE_URL: databaseUrlRef,
+        OPENAI_API_KEY: { secret: 'mnemo-api-secrets', key: 'OPENAI_API_KEY', optional: true },
+        ...c.api.env,
+      },
+      http: { port: API_PORT, healthPath: '/v1/healthz', service: loadBalancer ? { type: 'LoadBalancer', port: c.expose.loadBalancerPort } : undefined },
+      waitFor: db,
+      arm64,
+    });
+
+    // worker (optional): backend only, no port; the image's workers/Dockerfile starts it.
+    if (c.worker.enabled) {
+      new PythonService(this, WORKER, {
+        identity: { name: WORKER, system: system.name, component: 'worker', version: c.worker.tag ?? c.images.tag },
+        image: image(c.worker.image, c.worker.tag),
+        replicas: c.worker.replicas,
+        resources: c.worker.resources,
+        env: { DATABASE_URL: databaseUrlRef, ...c.worker.env },
+        // The seed gives the worker no health endpoint: check that its main process runs (not stopped, not a zombie).
+        execProbe: ['sh', '-c', 'grep -Eq "^State:[[:space:]]+[RSD]" /proc/1/status'],
+        waitFor: db,
+        arm64,
+      });
+    }
+
+    // networks: frontend (the API only) and backend, internal: true.
+    const workers = c.worker.enabled ? [WORKER] : [];
+    const connections: Connection[] = [
+      ...[API, ...workers].map((from) => ({ from, to: DB_HOST, port: db.port })),
+      { from: loadBalancer ? ANYWHERE : TRAEFIK, to: API, port: API_PORT },
+      ...(c.api.internetEgress ? [{ from: API, to: INTERNET, port: 443 }] : []),
+    ];
+    new BackendNetwork(this, 'network', { system, cluster: config.cluster, workloads: [DB_HOST, API, ...workers], connections });
+
+    if (!loadBalancer) {
+      new TraefikIngress(this, 'ingress', {
+        name: API,
+        system,
+        ingressClass: config.cluster.ingressClass,
+        tlsSecretName: c.expose.tlsSecretName,
+        routes: [{ host: c.expose.host, service: API, port: API_PORT }],
+      });
+    }
+  }
+}
