@@ -3,15 +3,12 @@
  * the postgres image's entrypoint runs them, with psql against PostgreSQL + pgvector (PGlite served
  * over the wire), then checks the roles, schemas and privileges they leave behind.
  */
-import { execFile } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { Run, describeWithPsql, entrypoint, expectClean, expectRerunChangesNothing, hnswNeighbours, pgEnv, writeConfigMap, writeDir } from './support/init-harness';
 import { PgliteServer, startPgliteServer } from './support/pglite-server';
 import { find, objectsOf } from './support/synth';
 
-const HARNESS = path.join(__dirname, 'support', 'postgres-entrypoint.sh');
 const DATABASE = 'booksync'; // the StatefulSet's POSTGRES_DB
 const SCHEMAS = { booksync_auth: 'auth', booksync_data: 'data', booksync_prediction: 'prediction' } as const;
 const ROLES = Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>;
@@ -23,44 +20,6 @@ const PASSWORDS: Record<string, string> = {
   booksync_prediction: `ünïcødé 密码 🔑 :'a' :"b" \${PATH} \\n\\t ' `,
 };
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
-    try {
-      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the entrypoint harness asynchronously (the server shares this process's event loop). */
-function entrypoint(env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile('bash', [HARNESS], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Writes files into a new temporary directory with the given mode. */
-function writeDir(prefix: string, files: Record<string, string>, mode: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  for (const [name, text] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, text);
-    fs.chmodSync(file, mode);
-  }
-  return dir;
-}
-
 /** True when a `SCRAM-SHA-256$iter:salt$StoredKey:ServerKey` verifier was made from the password. */
 function scramMatches(verifier: string, password: string): boolean {
   const m = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(verifier);
@@ -71,21 +30,7 @@ function scramMatches(verifier: string, password: string): boolean {
   return storedKey.toString('base64') === m[3] && hmac(salted, 'Server Key').toString('base64') === m[4];
 }
 
-/** A deterministic 384-dimension vector, in pgvector's text form. */
-function embedding(i: number, noise = 0): string {
-  return `[${Array.from({ length: 384 }, (_, j) => Math.sin(i * 12.9898 + j * 78.233) + noise * Math.cos(j)).join(',')}]`;
-}
-
-const psqlMissing = !onPath('psql');
-if (psqlMissing && process.env.CI === 'true') {
-  test('psql is on PATH (required in CI to run the Postgres init files)', () => {
-    throw new Error('psql is missing: install the PostgreSQL client (e.g. apt-get install postgresql-client)');
-  });
-} else if (psqlMissing) {
-  console.warn('booksync-init.test.ts: psql is missing from PATH, skipping the Postgres init tests (they fail in CI)');
-}
-
-(psqlMissing ? describe.skip : describe)('BookSync Postgres init files, run as the postgres entrypoint does', () => {
+describeWithPsql('BookSync Postgres init files, run as the postgres entrypoint does', () => {
   let pg: PgliteServer;
   let env: Record<string, string>;
   let firstRun: Run;
@@ -137,7 +82,7 @@ if (psqlMissing && process.env.CI === 'true') {
   beforeAll(async () => {
     pg = await startPgliteServer(DATABASE);
     const cm = find(objectsOf('prod', 'booksync'), 'ConfigMap', 'postgres-init');
-    const initdb = writeDir('initdb.d-', cm.data, 0o444); // the ConfigMap volume's defaultMode
+    const initdb = writeConfigMap(cm);
     const secrets = writeDir('db-roles-', PASSWORDS, 0o440); // the projected Secrets' defaultMode
     tmpDirs.push(initdb, secrets);
     env = {
@@ -145,8 +90,7 @@ if (psqlMissing && process.env.CI === 'true') {
       POSTGRES_DB: DATABASE,
       DB_ROLE_PASSWORDS_DIR: secrets,
       INITDB_DIR: initdb,
-      PGHOST: '127.0.0.1',
-      PGPORT: String(pg.port),
+      ...pgEnv(pg),
     };
     firstRun = await entrypoint(env);
   }, 60000);
@@ -161,10 +105,7 @@ if (psqlMissing && process.env.CI === 'true') {
   });
 
   test('the entrypoint sources the .sh, ignores the .psql and exits 0', () => {
-    expect(firstRun.stderr).not.toMatch(/ERROR|FATAL/);
-    expect(firstRun.code).toBe(0);
-    expect(firstRun.stdout).toContain(`: sourcing ${env.INITDB_DIR}/10-service-roles.sh`);
-    expect(firstRun.stdout).toContain(`: ignoring ${env.INITDB_DIR}/service-roles.psql`);
+    expectClean(firstRun, `: sourcing ${env.INITDB_DIR}/10-service-roles.sh`, `: ignoring ${env.INITDB_DIR}/service-roles.psql`);
   });
 
   test('each service role can log in and nothing more, with its SCRAM-SHA-256 password', async () => {
@@ -260,30 +201,14 @@ if (psqlMissing && process.env.CI === 'true') {
   });
 
   test('the prediction role stores embeddings in vector(384) and finds neighbours through an HNSW index', async () => {
-    const ids = Array.from({ length: 300 }, (_, i) => i + 1);
-    const { first, plan } = await as('booksync_prediction', async () => {
-      await pg.db.exec(`CREATE TABLE embeddings (id int PRIMARY KEY, embedding vector(384) NOT NULL)`);
-      await pg.db.query(
-        `INSERT INTO embeddings SELECT id, v::vector FROM unnest($1::int[], $2::text[]) AS t(id, v)`,
-        [ids, ids.map((i) => embedding(i))],
-      );
-      await pg.db.exec(`CREATE INDEX embeddings_hnsw ON embeddings USING hnsw (embedding vector_l2_ops); SET enable_seqscan = off`);
-      const query = `SELECT id FROM embeddings ORDER BY embedding <-> $1::vector LIMIT 3`;
-      const near = embedding(123, 0.01);
-      const plan = (await rows<{ 'QUERY PLAN': string }>(`EXPLAIN ${query}`, [near])).map((r) => r['QUERY PLAN']).join('\n');
-      return { first: (await rows<{ id: number }>(query, [near]))[0].id, plan };
-    });
+    const { ids, plan } = await as('booksync_prediction', () => hnswNeighbours(pg.db, 'embeddings'));
     expect(plan).toContain('Index Scan using embeddings_hnsw');
-    expect(first).toBe(123);
+    expect(ids[0]).toBe(123);
     expect(await rows(`SELECT count(*)::int AS n FROM prediction.embeddings`)).toEqual([{ n: 300 }]);
   });
 
   test('a second run exits 0 and changes nothing (the passwords are set again, to the same)', async () => {
-    const before = await snapshot();
-    const second = await entrypoint(env);
-    expect(second.stderr).not.toMatch(/ERROR|FATAL/);
-    expect(second.code).toBe(0);
-    expect(await snapshot()).toEqual(before);
+    await expectRerunChangesNothing(env, snapshot);
     await expectPasswords();
   });
 

@@ -208,7 +208,7 @@ const mnemolite = z.strictObject({
     .superRefine((pg, ctx) => {
       const wanted = Object.entries(pg.extensions).filter(([, on]) => on).map(([name]) => name);
       if (wanted.length > 0 && pg.image.startsWith('pgvector/pgvector:')) {
-        ctx.addIssue({ code: 'custom', path: ['extensions'], message: `${wanted.join(' and ')} are not in ${pg.image}: set postgres.image to an image that provides them, or turn them off` });
+        ctx.addIssue({ code: 'custom', path: ['extensions'], message: `${wanted.join(' and ')} ${wanted.length > 1 ? 'are' : 'is'} not in ${pg.image}: set postgres.image to an image that provides them, or turn them off` });
       }
     })
     .prefault({}),

@@ -31,16 +31,27 @@ export interface PgliteServer {
   stop(): Promise<void>;
 }
 
+/** A double-quoted SQL identifier. */
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
 /**
  * Starts PGlite with pgvector and serves it on 127.0.0.1 on a free port. PGlite can only open a
  * database that exists, so another database than `postgres` is created in a seed instance whose
  * data directory is then loaded.
+ *
+ * With an owner, the seed emulates the image's POSTGRES_USER (initdb --username=<owner> makes it
+ * the bootstrap superuser, then the entrypoint's CREATE DATABASE makes it the database's owner):
+ * `CREATE ROLE <owner> SUPERUSER LOGIN` and `CREATE DATABASE <database> OWNER <owner>` (or
+ * `ALTER DATABASE postgres OWNER TO <owner>`). The session stays the superuser `postgres`'s:
+ * SET ROLE <owner> to act as the owner.
  */
-export async function startPgliteServer(database = 'postgres'): Promise<PgliteServer> {
+export async function startPgliteServer(database = 'postgres', owner?: string): Promise<PgliteServer> {
   let loadDataDir: Blob | undefined;
-  if (database !== 'postgres') {
+  if (database !== 'postgres' || owner) {
     const seed = await PGliteClass.create();
-    await seed.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    if (owner) await seed.exec(`CREATE ROLE ${ident(owner)} SUPERUSER LOGIN`);
+    if (database === 'postgres') await seed.exec(`ALTER DATABASE postgres OWNER TO ${ident(owner!)}`);
+    else await seed.exec(`CREATE DATABASE ${ident(database)}${owner ? ` OWNER ${ident(owner)}` : ''}`);
     loadDataDir = await seed.dumpDataDir('none');
     await seed.close();
   }

@@ -14,5 +14,5 @@ for role in booksync_auth booksync_data booksync_prediction; do
     return 1 2>/dev/null || exit 1
   fi
 done
-psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc --dbname "$POSTGRES_DB" \
+psql -v ON_ERROR_STOP=1 --single-transaction --username "$POSTGRES_USER" --no-password --no-psqlrc --dbname "$POSTGRES_DB" \
   --file "$(dirname "${BASH_SOURCE[0]}")/service-roles.psql"

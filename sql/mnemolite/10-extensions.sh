@@ -6,6 +6,6 @@
 # always created; pg_partman and pg_cron only when MNEMO_OPTIONAL_EXTENSIONS lists them,
 # which the StatefulSet sets only when the configured image provides them (together with
 # shared_preload_libraries). Safe to run again by hand.
-psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc --dbname "$POSTGRES_DB" \
+psql -v ON_ERROR_STOP=1 --single-transaction --username "$POSTGRES_USER" --no-password --no-psqlrc --dbname "$POSTGRES_DB" \
   --set=optional_extensions="${MNEMO_OPTIONAL_EXTENSIONS:-}" \
   --file "$(dirname "${BASH_SOURCE[0]}")/extensions.psql"
