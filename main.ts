@@ -12,19 +12,33 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { ConfigError, listEnvironments, loadEnvironment } from './lib/config';
 import { Tree, readTree, writeTreeAtomically } from './lib/dist';
+import { assertSealed, readSealedStore, sealedStorePath } from './lib/sealing';
 import { synthesizeEnvironment, systemFiles } from './lib/synth';
+import { SYSTEMS } from './charts/systems';
 
-/**
- * The whole dist/ tree for the chosen environments; other environments are taken from
- * `previous`. The charts' notices go to `notify`.
- */
-export function buildTree(configDir: string, environments: string[], previous: Tree, notify: (notice: string) => void = () => {}): Tree {
+export interface BuildOptions {
+  readonly configDir: string;
+  /** The sealed values of sealed-mode environments: <sealedDir>/<env>.yaml. */
+  readonly sealedDir: string;
+  /** Environments to synthesize; all when empty. */
+  readonly environments?: string[];
+  /** The current dist/ tree: the other environments' folders are kept from it. */
+  readonly previous?: Tree;
+  /** Where the charts' notices go. */
+  readonly notify?: (notice: string) => void;
+}
+
+/** The whole dist/ tree for the chosen environments. */
+export function buildTree({ configDir, sealedDir, environments = [], previous = new Map(), notify = () => {} }: BuildOptions): Tree {
   const all = listEnvironments(configDir);
   const chosen = environments.length > 0 ? environments : all;
   const tree: Tree = new Map();
   for (const env of chosen) {
     const config = loadEnvironment(configDir, env);
-    const { objects: systems, notices } = synthesizeEnvironment(config);
+    const sealedFile = sealedStorePath(sealedDir, env);
+    const sealed = config.secrets.mode === 'sealed' ? readSealedStore(sealedFile) : undefined;
+    if (config.secrets.mode === 'sealed') assertSealed(SYSTEMS.flatMap((s) => s.secrets(config)), sealed, sealedFile, env);
+    const { objects: systems, notices } = synthesizeEnvironment(config, sealed);
     for (const notice of notices) notify(`${env}: ${notice}`);
     for (const [system, objects] of systems) {
       for (const [file, content] of systemFiles(objects)) tree.set(path.join(env, system, file), content);
@@ -43,10 +57,17 @@ function main(): void {
       env: { type: 'string', multiple: true, default: [] },
       config: { type: 'string', default: 'config' },
       out: { type: 'string', default: 'dist' },
+      sealed: { type: 'string', default: 'sealed' },
     },
   });
   const outDir = values.out!;
-  const tree = buildTree(values.config!, values.env!, readTree(outDir), (notice) => console.error(`note: ${notice}`));
+  const tree = buildTree({
+    configDir: values.config!,
+    sealedDir: values.sealed!,
+    environments: values.env,
+    previous: readTree(outDir),
+    notify: (notice) => console.error(`note: ${notice}`),
+  });
   writeTreeAtomically(outDir, tree);
   // Under `cdk8s synth`, also hand the manifests to the CLI's own (scratch) output folder.
   const cliOut = process.env.CDK8S_OUTDIR;

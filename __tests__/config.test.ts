@@ -113,7 +113,7 @@ describe('committed files are current', () => {
   });
 
   test('dist/ is what a fresh synth writes (npm run synth, then commit dist/)', () => {
-    const fresh = buildTree(CONFIG_DIR, [], new Map());
+    const fresh = buildTree({ configDir: CONFIG_DIR, sealedDir: path.join(REPO, 'sealed') });
     const committed = readTree(path.join(REPO, 'dist'));
     expect([...committed.keys()]).toEqual([...fresh.keys()]);
     for (const [file, content] of fresh) expect([file, committed.get(file)]).toEqual([file, content]);

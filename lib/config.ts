@@ -244,9 +244,17 @@ const mnemolite = z.strictObject({
 });
 export type MnemoLiteConfig = z.output<typeof mnemolite>;
 
+/** How Secrets reach the cluster: created out of band (`npm run secrets`), or as SealedSecrets in dist/. */
+const secrets = z.strictObject({
+  mode: z.enum(['external', 'sealed']).default('external'),
+  /** The sealed-secrets controller, where kubeseal --fetch-cert finds it. */
+  controller: z.strictObject({ name: dnsLabel.default('sealed-secrets-controller'), namespace: dnsLabel.default('kube-system') }).prefault({}),
+});
+
 export const environmentSchema = z
   .strictObject({
     cluster: cluster.prefault({}),
+    secrets: secrets.prefault({}),
     booksync: booksync.prefault({}),
     mnemolite: mnemolite.prefault({}),
   })

@@ -84,16 +84,16 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
 }
 
 /**
- * Makes sure the env file holds every key the specs need: keeps the values it has,
- * generates the missing random ones and leaves empty lines for the ones the user gives.
- * Returns the values and the keys that are still empty.
+ * Makes sure the env file holds every key the specs need (and `extraRandom` keys): keeps the
+ * values it has, generates the missing random ones and leaves empty lines for the ones the
+ * user gives. Returns the values and the keys that are still empty.
  */
-export function ensureEnvFile(file: string, specs: SecretSpec[]): { values: Record<string, string>; empty: string[]; generated: string[] } {
+export function ensureEnvFile(file: string, specs: SecretSpec[], extraRandom: string[] = []): { values: Record<string, string>; empty: string[]; generated: string[] } {
   const existing = fs.existsSync(file) ? parseEnvFile(fs.readFileSync(file, 'utf8'), file) : {};
   const values = { ...existing };
   const generatedNow: string[] = [];
   const lines = ['# Secret values for this environment. Never commit this file (it is gitignored).', ''];
-  for (const { key, generated, hint } of envKeys(specs)) {
+  for (const { key, generated, hint } of [...envKeys(specs), ...extraRandom.map((key) => ({ key, generated: true, hint: undefined }))]) {
     if (!(key in values)) {
       values[key] = generated ? randomSecret() : '';
       if (generated) generatedNow.push(key);

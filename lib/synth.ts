@@ -3,8 +3,10 @@
  * name (under dist/<env>/<system>/) to YAML text. Nothing here touches the disk.
  */
 import { App, Chart, Yaml } from 'cdk8s';
+import { SealedSecrets } from '../charts/constructs/sealed-secrets';
 import { SYSTEMS } from '../charts/systems';
 import { EnvironmentConfig } from './config';
+import { SealedStore } from './sealing';
 
 /** Files of one system folder: the manifests, one object each, and kustomization.yaml. */
 export type SystemFiles = Map<string, string>;
@@ -22,10 +24,20 @@ export interface KubeObject {
 /** Metadata type of a construct's message to the user ("pg_cron is off"), printed by synth. */
 export const NOTICE = 'notice';
 
-/** The objects of each system chart of an environment, resolved and validated by cdk8s, and the charts' notices. */
-export function synthesizeEnvironment(config: EnvironmentConfig): { objects: Map<string, KubeObject[]>; notices: string[] } {
+/**
+ * The objects of each system chart of an environment, resolved and validated by cdk8s, and
+ * the charts' notices. In sealed mode each system also gets its Secrets as SealedSecrets
+ * from `sealed` (checked complete beforehand: see assertSealed).
+ */
+export function synthesizeEnvironment(config: EnvironmentConfig, sealed?: SealedStore): { objects: Map<string, KubeObject[]>; notices: string[] } {
   const app = new App({ outdir: '/nonexistent' });
-  const charts = new Map<string, Chart>(SYSTEMS.map((s) => [s.name, s.chart(app, config)]));
+  const charts = new Map<string, Chart>(
+    SYSTEMS.map((s) => {
+      const chart = s.chart(app, config);
+      if (config.secrets.mode === 'sealed') new SealedSecrets(chart, 'sealed-secrets', { specs: s.secrets(config), store: sealed ?? { certificate: '', secrets: {} } });
+      return [s.name, chart];
+    }),
+  );
   const constructs = app.node.findAll();
   const errors = constructs.flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) throw new Error(`construct validation failed:\n  ${errors.join('\n  ')}`);
@@ -34,8 +46,8 @@ export function synthesizeEnvironment(config: EnvironmentConfig): { objects: Map
 }
 
 /** The objects of each system chart of an environment. */
-export function synthesizeObjects(config: EnvironmentConfig): Map<string, KubeObject[]> {
-  return synthesizeEnvironment(config).objects;
+export function synthesizeObjects(config: EnvironmentConfig, sealed?: SealedStore): Map<string, KubeObject[]> {
+  return synthesizeEnvironment(config, sealed).objects;
 }
 
 /** A manifest's file name: apply-order prefix, kind and name ("40-statefulset-postgres.yaml"). */

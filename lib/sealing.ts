@@ -1,0 +1,86 @@
+/**
+ * The committed ciphertexts of an environment (sealed/<env>.yaml): for every Secret key, the
+ * value sealed by kubeseal for the cluster's controller certificate, and a keyed fingerprint
+ * of the plaintext so that re-sealing an unchanged value keeps its ciphertext (no churn in
+ * dist/). The fingerprint is an HMAC whose key lives in the gitignored env file, so the
+ * committed file says nothing about the values to anyone without it.
+ */
+import { createHash, createHmac } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { ConfigError } from './config';
+import { SecretSpec } from './secrets';
+
+/** The env-file key of the fingerprints' HMAC key (generated with the other values). */
+export const FINGERPRINT_KEY = 'SEALING_FINGERPRINT_KEY';
+
+export interface SealedValue {
+  readonly fingerprint: string;
+  readonly ciphertext: string;
+}
+
+export interface SealedStore {
+  /** sha256 of the certificate the values were sealed for. */
+  readonly certificate: string;
+  /** "<namespace>/<secret>" → key → sealed value. */
+  readonly secrets: Record<string, Record<string, SealedValue>>;
+}
+
+export const secretId = (spec: Pick<SecretSpec, 'namespace' | 'name'>) => `${spec.namespace}/${spec.name}`;
+
+export function sealedStorePath(dir: string, env: string): string {
+  return path.join(dir, `${env}.yaml`);
+}
+
+export function readSealedStore(file: string): SealedStore | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const store = YAML.parse(fs.readFileSync(file, 'utf8')) as SealedStore;
+  if (typeof store?.certificate !== 'string' || typeof store.secrets !== 'object') {
+    throw new ConfigError(`${file}: not a sealed-values file (it needs "certificate" and "secrets"): restore it from git or run npm run seal again`);
+  }
+  return store;
+}
+
+export function writeSealedStore(file: string, store: SealedStore, env: string): void {
+  const header = [
+    `# Values of the ${env} Secrets, sealed by kubeseal for the controller certificate below.`,
+    '# Safe to commit: only that cluster\'s sealed-secrets controller can open them.',
+    `# Written by: npm run seal -- ${env} --cert <controller-cert.pem>`,
+  ].join('\n');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(`${file}.tmp`, `${header}\n${YAML.stringify(store, { sortMapEntries: true, lineWidth: 0 })}`);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+/** The identity of a certificate file. */
+export function certificateFingerprint(pem: string): string {
+  return `sha256:${createHash('sha256').update(pem.trim()).digest('hex')}`;
+}
+
+/** A keyed fingerprint of one plaintext value, bound to where it goes. */
+export function valueFingerprint(hmacKey: string, id: string, key: string, value: string): string {
+  return createHmac('sha256', hmacKey).update(`${id}\0${key}\0${value}`).digest('base64url');
+}
+
+/** The keys a Secret must have sealed: all but the optional ones. */
+function requiredKeys(spec: SecretSpec): string[] {
+  return Object.entries(spec.data)
+    .filter(([, v]) => !('provided' in v && v.optional))
+    .map(([k]) => k);
+}
+
+/**
+ * Refuses to synthesize sealed Secrets with values missing: one message listing every
+ * missing key and the command that seals them.
+ */
+export function assertSealed(specs: SecretSpec[], store: SealedStore | undefined, file: string, env: string): void {
+  const missing = specs.flatMap((spec) => {
+    const keys = requiredKeys(spec).filter((k) => !store?.secrets[secretId(spec)]?.[k]);
+    return keys.length > 0 ? [`  ${secretId(spec)}: ${keys.join(', ')}`] : [];
+  });
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    [`config/${env}.yaml: secrets.mode is "sealed", but ${file} has no sealed value for:`, ...missing, `Seal them with: npm run seal -- ${env} --cert <controller-cert.pem>`].join('\n'),
+  );
+}

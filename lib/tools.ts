@@ -1,0 +1,68 @@
+/**
+ * The real command-line tools the project drives, each pinned to a version and built with
+ * `go install` into a cache outside the repository (~/.cache/pi-gitops/bin/<tool>-<version>/),
+ * so a second run finds it in an instant.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface GoTool {
+  /** The Go package `go install` builds. */
+  readonly pkg: string;
+  readonly version: string;
+  /** An environment variable that names a binary to use instead. */
+  readonly override: string;
+}
+
+export const GO_TOOLS = {
+  // v0.36.0 is the last release under the bitnami-labs module path (v0.40 renamed it).
+  kubeseal: { pkg: 'github.com/bitnami-labs/sealed-secrets/cmd/kubeseal', version: 'v0.36.0', override: 'KUBESEAL' },
+} as const satisfies Record<string, GoTool>;
+
+export type ToolName = keyof typeof GO_TOOLS;
+
+export function toolCacheDir(): string {
+  return process.env.PI_GITOPS_CACHE ?? path.join(os.homedir(), '.cache', 'pi-gitops');
+}
+
+/** Where the pinned build of a tool lives. */
+export function toolPath(name: ToolName): string {
+  const tool = GO_TOOLS[name];
+  return path.join(toolCacheDir(), 'bin', `${name}-${tool.version}`, name);
+}
+
+/** The command that installs a tool, for messages. */
+export function installCommand(name: ToolName): string {
+  const tool = GO_TOOLS[name];
+  return `GOBIN=${path.dirname(toolPath(name))} go install ${tool.pkg}@${tool.version}`;
+}
+
+function hasGo(): boolean {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path of a tool's binary: the override variable if set, else the pinned build in the
+ * cache, built now with `go install` when Go is there. Throws a message that says how to
+ * get it otherwise.
+ */
+export function ensureTool(name: ToolName, log: (line: string) => void = () => {}): string {
+  const tool = GO_TOOLS[name];
+  const override = process.env[tool.override];
+  if (override) return override;
+  const binary = toolPath(name);
+  if (fs.existsSync(binary)) return binary;
+  if (!hasGo()) {
+    throw new Error(`${name} ${tool.version} is not installed and Go is not on PATH: install Go, or run \`${installCommand(name)}\`, or set ${tool.override} to a ${name} binary`);
+  }
+  log(`installing ${name} ${tool.version} with go install (once; cached in ${path.dirname(binary)})`);
+  execFileSync('go', ['install', `${tool.pkg}@${tool.version}`], { env: { ...process.env, GOBIN: path.dirname(binary) }, stdio: ['ignore', 'inherit', 'inherit'] });
+  return binary;
+}

@@ -1,0 +1,83 @@
+/**
+ * npm run seal -- <env> --cert <controller-cert.pem> [--rotate] [--secrets-file F] [--sealed-dir D]
+ *
+ * Seals every Secret value of an environment with the real kubeseal (pinned; built with
+ * `go install` into ~/.cache/pi-gitops when missing) for the controller's certificate, and
+ * writes the ciphertexts to the committed sealed/<env>.yaml. Values come from the gitignored
+ * env file that `npm run secrets` manages (created here too if missing). An unchanged value
+ * keeps its ciphertext, so dist/ does not churn, unless --rotate or the certificate changed.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { SYSTEMS } from '../charts/systems';
+import { ConfigError, loadEnvironment } from '../lib/config';
+import { FINGERPRINT_KEY, SealedStore, certificateFingerprint, readSealedStore, sealedStorePath, secretId, valueFingerprint, writeSealedStore } from '../lib/sealing';
+import { ensureEnvFile, resolveSecretData } from '../lib/secrets';
+import { ensureTool } from '../lib/tools';
+
+/** Seals one value with kubeseal --raw (strict scope: bound to this name and namespace). */
+function seal(kubeseal: string, cert: string, namespace: string, name: string, value: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seal-'));
+  try {
+    const file = path.join(dir, 'value');
+    fs.writeFileSync(file, value, { mode: 0o600 });
+    const args = ['--raw', '--scope', 'strict', '--cert', cert, '--namespace', namespace, '--name', name, `--from-file=${file}`];
+    return execFileSync(kubeseal, args, { encoding: 'utf8' }).trim();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      cert: { type: 'string' },
+      rotate: { type: 'boolean', default: false },
+      'secrets-file': { type: 'string' },
+      'sealed-dir': { type: 'string', default: 'sealed' },
+      config: { type: 'string', default: 'config' },
+    },
+  });
+  const env = positionals[0];
+  if (!env || positionals.length > 1 || !values.cert) {
+    throw new ConfigError('usage: npm run seal -- <env> --cert <controller-cert.pem> [--rotate]   (fetch the certificate with: kubeseal --fetch-cert > cert.pem)');
+  }
+  if (!fs.existsSync(values.cert)) throw new ConfigError(`--cert ${values.cert}: no such file; fetch it with: kubeseal --fetch-cert > ${values.cert}`);
+  const config = loadEnvironment(values.config!, env);
+  const specs = SYSTEMS.flatMap((s) => s.secrets(config));
+  const envFile = values['secrets-file'] ?? path.join('secrets', `${env}.env`);
+  const { values: plain, empty } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
+  for (const key of empty) console.error(`warning: ${key} is empty in ${envFile}: it is sealed empty; set it and seal again`);
+
+  const kubeseal = ensureTool('kubeseal', (line) => console.error(line));
+  const storeFile = sealedStorePath(values['sealed-dir']!, env);
+  const previous = readSealedStore(storeFile);
+  const certificate = certificateFingerprint(fs.readFileSync(values.cert, 'utf8'));
+  const reuse = !values.rotate && previous?.certificate === certificate;
+  const counts = { kept: 0, sealed: 0 };
+  const store: SealedStore = { certificate, secrets: {} };
+  for (const spec of specs) {
+    const id = secretId(spec);
+    store.secrets[id] = {};
+    for (const [key, value] of Object.entries(resolveSecretData(spec, plain))) {
+      const fingerprint = valueFingerprint(plain[FINGERPRINT_KEY], id, key, value);
+      const old = previous?.secrets[id]?.[key];
+      const keep = reuse && old?.fingerprint === fingerprint;
+      store.secrets[id][key] = keep ? old : { fingerprint, ciphertext: seal(kubeseal, values.cert, spec.namespace, spec.name, value) };
+      counts[keep ? 'kept' : 'sealed']++;
+    }
+  }
+  writeSealedStore(storeFile, store, env);
+  console.error(`${storeFile}: ${counts.sealed} value(s) sealed, ${counts.kept} kept unchanged${values.rotate ? ' (--rotate)' : ''}; now run npm run synth and commit ${storeFile} and dist/`);
+}
+
+try {
+  main();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
