@@ -13,7 +13,7 @@ import { parseArgs } from 'util';
 import { ConfigError, listEnvironments, loadEnvironment } from './lib/config';
 import { Tree, readTree, writeTreeAtomically } from './lib/dist';
 import { assertSealed, readSealedStore, sealedStorePath } from './lib/sealing';
-import { synthesizeEnvironment, systemFiles } from './lib/synth';
+import { synthesizeArgoCd, synthesizeEnvironment, systemFiles } from './lib/synth';
 import { SYSTEMS } from './charts/systems';
 
 export interface BuildOptions {
@@ -40,8 +40,9 @@ export function buildTree({ configDir, sealedDir, environments = [], previous = 
     if (config.secrets.mode === 'sealed') assertSealed(SYSTEMS.flatMap((s) => s.secrets(config)), sealed, sealedFile, env);
     const { objects: systems, notices } = synthesizeEnvironment(config, sealed);
     for (const notice of notices) notify(`${env}: ${notice}`);
-    for (const [system, objects] of systems) {
-      for (const [file, content] of systemFiles(objects)) tree.set(path.join(env, system, file), content);
+    const folders = new Map([...systems, ['argocd', synthesizeArgoCd(env, config, systems)]]);
+    for (const [folder, objects] of folders) {
+      for (const [file, content] of systemFiles(objects)) tree.set(path.join(env, folder, file), content);
     }
   }
   for (const [file, content] of previous) {

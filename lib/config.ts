@@ -251,10 +251,24 @@ const secrets = z.strictObject({
   controller: z.strictObject({ name: dnsLabel.default('sealed-secrets-controller'), namespace: dnsLabel.default('kube-system') }).prefault({}),
 });
 
+/** The Argo CD that syncs this repository's dist/<env>/ into the cluster. */
+const argocd = z.strictObject({
+  namespace: dnsLabel.default('argocd'),
+  /** This repository, as Argo CD clones it. */
+  repoURL: z.url({ message: 'must be the URL Argo CD clones this repository from, such as "https://git.home.arpa/homelab/pi-gitops.git"' }).default('https://git.home.arpa/homelab/pi-gitops.git'),
+  targetRevision: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a branch, tag or commit without "/" (it is also a label value), such as "main"').default('main'),
+  /** Where dist/ sits in that repository: "dist" here, "" when only dist/ is pushed to a GitOps repo. */
+  distPath: z.string().regex(/^([A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)?$/, 'must be a relative folder such as "dist", or "" for the repository root').default('dist'),
+  /** The AppProject of the system Applications. */
+  project: dnsLabel.default('pi-gitops'),
+});
+export type ArgoCdConfig = z.output<typeof argocd>;
+
 export const environmentSchema = z
   .strictObject({
     cluster: cluster.prefault({}),
     secrets: secrets.prefault({}),
+    argocd: argocd.prefault({}),
     booksync: booksync.prefault({}),
     mnemolite: mnemolite.prefault({}),
   })

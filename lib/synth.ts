@@ -3,7 +3,9 @@
  * name (under dist/<env>/<system>/) to YAML text. Nothing here touches the disk.
  */
 import { App, Chart, Yaml } from 'cdk8s';
+import { ArgoCdChart } from '../charts/argocd';
 import { SealedSecrets } from '../charts/constructs/sealed-secrets';
+import { applySyncWaves } from '../charts/sync-waves';
 import { SYSTEMS } from '../charts/systems';
 import { EnvironmentConfig } from './config';
 import { SealedStore } from './sealing';
@@ -12,7 +14,7 @@ import { SealedStore } from './sealing';
 export type SystemFiles = Map<string, string>;
 
 /** Apply order by kind: what others need comes first, so `kubectl apply -f` of the folder works in one pass. */
-const KIND_ORDER = ['Namespace', 'Secret', 'SealedSecret', 'ConfigMap', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'StatefulSet', 'Deployment', 'CronJob', 'Ingress'];
+const KIND_ORDER = ['Namespace', 'Secret', 'SealedSecret', 'ConfigMap', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'StatefulSet', 'Deployment', 'CronJob', 'Ingress', 'AppProject', 'Application'];
 
 export interface KubeObject {
   apiVersion: string;
@@ -35,6 +37,7 @@ export function synthesizeEnvironment(config: EnvironmentConfig, sealed?: Sealed
     SYSTEMS.map((s) => {
       const chart = s.chart(app, config);
       if (config.secrets.mode === 'sealed') new SealedSecrets(chart, 'sealed-secrets', { specs: s.secrets(config), store: sealed ?? { certificate: '', secrets: {} } });
+      applySyncWaves(chart);
       return [s.name, chart];
     }),
   );
@@ -43,6 +46,17 @@ export function synthesizeEnvironment(config: EnvironmentConfig, sealed?: Sealed
   if (errors.length > 0) throw new Error(`construct validation failed:\n  ${errors.join('\n  ')}`);
   const notices = constructs.flatMap((c) => c.node.metadata.filter((m) => m.type === NOTICE).map((m) => String(m.data)));
   return { objects: new Map([...charts].map(([name, chart]) => [name, chart.toJson() as KubeObject[]])), notices };
+}
+
+/** The Argo CD folder of an environment: the AppProject and Applications of its systems. */
+export function synthesizeArgoCd(env: string, config: EnvironmentConfig, systems: Map<string, KubeObject[]>): KubeObject[] {
+  const app = new App({ outdir: '/nonexistent' });
+  const applications = [...systems].map(([name, objects]) => ({
+    name,
+    namespace: objects.find((o) => o.kind === 'Namespace')!.metadata.name,
+    kinds: objects.map((o) => ({ group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', kind: o.kind })),
+  }));
+  return new ArgoCdChart(app, 'argocd', { env, config, systems: applications }).toJson() as KubeObject[];
 }
 
 /** The objects of each system chart of an environment. */
