@@ -9,7 +9,7 @@
  * exits 1 and leaves dist/ untouched.
  */
 import * as path from 'path';
-import { parseArgs } from 'util';
+import { parseCommandLine } from './lib/cli';
 import { ConfigError, listEnvironments, loadEnvironment } from './lib/config';
 import { Tree, readTree, writeTreeAtomically } from './lib/dist';
 import { assertSealed, readSealedStore, sealedStorePath } from './lib/sealing';
@@ -53,7 +53,7 @@ export function buildTree({ configDir, sealedDir, environments = [], previous = 
 }
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine('npm run synth [-- --env <env>] [--config DIR] [--out DIR] [--sealed DIR]', {
     options: {
       env: { type: 'string', multiple: true, default: [] },
       config: { type: 'string', default: 'config' },

@@ -32,6 +32,7 @@ const BAD: Array<[string, unknown, string, string]> = [
   ['an invalid host', { booksync: { ingress: { hosts: { auth: 'https://Auth.example' } } } }, 'booksync.ingress.hosts.auth', 'DNS name'],
   ['an invalid namespace', { booksync: { namespace: 'Book_Sync' } }, 'booksync.namespace', 'DNS label'],
   ['a wrong type for a switch', { cluster: { arm64: 'yes' } }, 'cluster.arm64', 'expected boolean, received string'],
+  ['a database volume too small to be one', { mnemolite: { postgres: { storage: '100Mi' } } }, 'mnemolite.postgres.storage', 'at least 1Gi'],
 ];
 
 describe('bad configuration', () => {
@@ -46,6 +47,17 @@ describe('bad configuration', () => {
     const message = (error as Error).message;
     expect(message).toContain(`config/test.yaml: ${field}`);
     expect(message).toContain(words);
+  });
+});
+
+describe('good configuration', () => {
+  test('a section given in part keeps the defaults of the rest', () => {
+    const config = parseEnvironment({ booksync: { images: { tag: '1.0.1' } } }, 'test');
+    expect(config.booksync.images).toEqual({ registry: 'registry.home.arpa:5000', tag: '1.0.1' });
+  });
+
+  test('Argo CD may clone over SSH', () => {
+    expect(parseEnvironment({ argocd: { repoURL: 'git@git.home.arpa:homelab/pi-gitops.git' } }, 'test').argocd.repoURL).toBe('git@git.home.arpa:homelab/pi-gitops.git');
   });
 });
 

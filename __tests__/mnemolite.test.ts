@@ -27,20 +27,21 @@ describe('MnemoLite with the default configuration', () => {
     expect(env.ENVIRONMENT).toBe('development');
     expect(env.OPENAI_API_KEY).toEqual({ secretKeyRef: { name: 'mnemo-api-secrets', key: 'OPENAI_API_KEY', optional: true } });
     expect(api.ports).toEqual([expect.objectContaining({ containerPort: 8000 })]);
-    for (const probe of [api.startupProbe, api.readinessProbe, api.livenessProbe]) expect(probe.httpGet.path).toBe('/v1/healthz');
+    for (const probe of [api.startupProbe, api.readinessProbe]) expect(probe.httpGet.path).toBe('/v1/healthz');
+    expect(api.livenessProbe.tcpSocket.port).toBe('http');
   });
 
   test('the worker has the seed environment and no Service', () => {
     const env = envOf(container(objects, 'Deployment', 'mnemo-worker'));
     expect(env).toMatchObject({ ENVIRONMENT: 'development', PYTHONUNBUFFERED: '1' });
     expect(env.DATABASE_URL).toEqual({ secretKeyRef: { name: 'db-mnemo', key: 'database-url' } });
-    expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name).sort()).toEqual(['db', 'mnemo-api']);
+    expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name).sort()).toEqual(['db', 'db-headless', 'mnemo-api']);
   });
 
   test('the seed compose limits are the defaults (the dev ceiling)', () => {
-    expect(container(objects, 'StatefulSet', 'db').resources.limits).toEqual({ cpu: '2', memory: '4Gi' });
-    expect(container(objects, 'Deployment', 'mnemo-api').resources.limits).toEqual({ cpu: '1', memory: '1Gi' });
-    expect(container(objects, 'Deployment', 'mnemo-worker').resources.limits).toEqual({ cpu: '500m', memory: '512Mi' });
+    expect(container(objects, 'StatefulSet', 'db').resources.limits).toMatchObject({ cpu: '2', memory: '4Gi' });
+    expect(container(objects, 'Deployment', 'mnemo-api').resources.limits).toMatchObject({ cpu: '1', memory: '1Gi' });
+    expect(container(objects, 'Deployment', 'mnemo-worker').resources.limits).toMatchObject({ cpu: '500m', memory: '512Mi' });
   });
 
   test('the seed tuning is scaled to the limits: 2 CPUs give its 4 workers per gather and 8 worker processes', () => {
@@ -102,8 +103,8 @@ describe('MnemoLite configured', () => {
 
   test('prod is Pi-sized, below the seed ceiling', () => {
     const objects = objectsOf('prod', 'mnemolite');
-    expect(container(objects, 'StatefulSet', 'db').resources.limits).toEqual({ cpu: '1', memory: '1Gi' });
-    expect(container(objects, 'Deployment', 'mnemo-api').resources.limits).toEqual({ cpu: '500m', memory: '512Mi' });
+    expect(container(objects, 'StatefulSet', 'db').resources.limits).toMatchObject({ cpu: '1', memory: '1Gi' });
+    expect(container(objects, 'Deployment', 'mnemo-api').resources.limits).toMatchObject({ cpu: '500m', memory: '512Mi' });
     expect(envOf(container(objects, 'Deployment', 'mnemo-api')).ENVIRONMENT).toBe('production');
   });
 

@@ -36,7 +36,7 @@ describe('the env file', () => {
   test('keeps every existing value, including ones the user typed', () => {
     const file = path.join(dir, 'prod.env');
     const first = ensureEnvFile(file, specs).values;
-    fs.appendFileSync(file, 'BOOKSYNC_MANGACOLLEC_CLIENT_ID=my-client\n');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^BOOKSYNC_MANGACOLLEC_CLIENT_ID=$/m, 'BOOKSYNC_MANGACOLLEC_CLIENT_ID=my-client'));
     const second = ensureEnvFile(file, specs);
     expect(second.generated).toEqual([]);
     expect(second.values).toEqual({ ...first, BOOKSYNC_MANGACOLLEC_CLIENT_ID: 'my-client' });

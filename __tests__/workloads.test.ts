@@ -26,22 +26,25 @@ describe.each(cases)('%s/%s', (env, system) => {
     expect(objects.some((o) => o.kind === 'Service')).toBe(true);
   });
 
-  test('every container has CPU and memory requests and limits, requests within limits', () => {
+  test('every container has CPU, memory and ephemeral-storage requests and limits, requests within limits', () => {
     for (const { template } of templates) {
       for (const c of allContainers(template)) {
         for (const side of ['requests', 'limits']) {
-          expect(c.resources?.[side]?.cpu).toBeDefined();
-          expect(c.resources?.[side]?.memory).toBeDefined();
+          for (const resource of ['cpu', 'memory', 'ephemeral-storage']) expect([c.name, side, resource, c.resources?.[side]?.[resource] !== undefined]).toEqual([c.name, side, resource, true]);
         }
         expect(memoryBytes(c.resources.requests.memory)!).toBeLessThanOrEqual(memoryBytes(c.resources.limits.memory)!);
       }
     }
   });
 
-  test('every app container has startup, readiness and liveness probes', () => {
+  test('every app container has startup and liveness probes, and readiness when a Service sends it traffic', () => {
+    const served = (template: any) =>
+      objects.some((o: any) => o.kind === 'Service' && Object.entries(o.spec.selector).every(([k, v]) => template.metadata.labels[k] === v));
     for (const { template } of templates) {
       for (const c of template.spec.containers) {
-        expect([c.name, c.startupProbe && c.readinessProbe && c.livenessProbe ? 'probed' : 'missing']).toEqual([c.name, 'probed']);
+        expect([c.name, Boolean(c.startupProbe && c.livenessProbe)]).toEqual([c.name, true]);
+        if (served(template)) expect([c.name, Boolean(c.readinessProbe)]).toEqual([c.name, true]);
+        if (c.readinessProbe) expect(c.readinessProbe).not.toEqual(c.livenessProbe);
       }
     }
   });
@@ -91,10 +94,11 @@ describe.each(cases)('%s/%s', (env, system) => {
   });
 
   test('every Service selects exactly one workload and targets a port it declares', () => {
+    const owner = (service: string) => service.replace(/-headless$/, '');
     for (const service of objects.filter((o): o is any => o.kind === 'Service')) {
       const selector = Object.entries(service.spec.selector as Record<string, string>);
       const selected = templates.filter(({ template }) => selector.every(([k, v]) => template.metadata.labels[k] === v));
-      expect(selected.map((s) => s.owner.metadata.name)).toEqual([service.metadata.name]);
+      expect(selected.map((s) => s.owner.metadata.name)).toEqual([owner(service.metadata.name)]);
       const ports = selected[0].template.spec.containers.flatMap((c: any) => c.ports ?? []).map((p: any) => p.name);
       for (const port of service.spec.ports) expect(ports).toContain(port.targetPort);
     }

@@ -72,6 +72,8 @@ export class BookSyncChart extends Chart {
       admin: { role: c.database.adminUser, secretName: roleSecretName(c.database.adminUser) },
       serviceRoles: API_KEYS.map((key) => ({ role: BOOKSYNC_APIS[key].role, secretName: roleSecretName(BOOKSYNC_APIS[key].role) })),
       initScriptsDir: `${__dirname}/../sql/booksync`,
+      // Checksums catch silent corruption, which SD cards are prone to (as MnemoLite's seed asks).
+      initdbArgs: '--data-checksums',
     });
 
     const secret = (name: string, key: string): SecretKey => ({ secret: name, key });

@@ -10,12 +10,12 @@ import { z } from 'zod';
 import { cpuMillis, memoryBytes } from './quantity';
 
 const cpu = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number()], { error: 'a CPU quantity such as "250m" or "1"' })
   .transform(String)
   .refine((q) => (cpuMillis(q) ?? 0) > 0, 'must be a positive CPU quantity such as "250m" or "1"');
 
 const memory = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number()], { error: 'a memory quantity such as "256Mi" or "1Gi"' })
   .transform(String)
   .refine((q) => (memoryBytes(q) ?? 0) > 0, 'must be a positive memory quantity such as "256Mi" or "1Gi"');
 
@@ -62,6 +62,9 @@ const PGVECTOR_IMAGE = 'pgvector/pgvector:0.8.1-pg17-bookworm';
 
 const labelMap = z.record(z.string(), z.string());
 
+/** A Postgres role name that needs no quoting. */
+const roleName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a Postgres role name: lower-case letters, digits and "_", not starting with a digit, at most 63 characters');
+
 /** Where the cluster's own components live: k3s defaults. */
 const cluster = z.strictObject({
   /** Pin every pod to arm64 nodes (the Raspberry Pis). */
@@ -81,7 +84,7 @@ export type ClusterConfig = z.output<typeof cluster>;
 function postgresSchema(defaults: { image: string; storage: string; resources: Compute; maxConnections: number }) {
   return z.strictObject({
     image: pinnedImage.default(defaults.image),
-    storage: memory.default(defaults.storage),
+    storage: memory.refine((q) => memoryBytes(q)! >= 2 ** 30, 'must be at least 1Gi: the database volume').default(defaults.storage),
     resources: compute
       .refine((r) => memoryBytes(r.memory)! >= 256 * 2 ** 20, {
         path: ['memory'],
@@ -93,7 +96,7 @@ function postgresSchema(defaults: { image: string; storage: string; resources: C
 }
 export type PostgresConfig = z.output<ReturnType<typeof postgresSchema>>;
 
-const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const envValue = z.union([z.string(), z.number(), z.boolean()], { error: 'a single value (text, a number, true or false)' }).transform(String);
 
 /** The seed's environment variables of one API: known names only, each with the seed's default. */
 function envSchema(defaults: Record<string, string>) {
@@ -123,20 +126,27 @@ export function apiSchema(defaults: ApiDefaults) {
 }
 export type ApiConfig = z.output<ReturnType<typeof apiSchema>>;
 
-const images = z.strictObject({
-  /** Where the system's own images are pushed (the seed's `docker buildx --push`). */
-  registry: z.string().regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)*$/, 'must be a registry prefix such as "ghcr.io/me" or "registry.home.arpa:5000"'),
-  tag: imageTag,
-});
+/** Where a system's own images are pushed (the seed's `docker buildx --push`) and their release. */
+function imagesSchema(tag: string) {
+  return z
+    .strictObject({
+      registry: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)*$/, 'must be a registry prefix such as "ghcr.io/me" or "registry.home.arpa:5000"')
+        .default('registry.home.arpa:5000'),
+      tag: imageTag.default(tag),
+    })
+    .prefault({});
+}
 
 const smallApi = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
 
 /** BookSync (seed 003): one Postgres shared by the auth, data and prediction APIs. */
 const booksync = z.strictObject({
   namespace: dnsLabel.default('booksync'),
-  database: z.strictObject({ name: dnsLabel.default('booksync'), adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('postgres') }).prefault({}),
+  database: z.strictObject({ name: dnsLabel.default('booksync'), adminUser: roleName.default('postgres') }).prefault({}),
   postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '1', memory: '1Gi' }, maxConnections: 50 }).prefault({}),
-  images: images.prefault({ registry: 'registry.home.arpa:5000', tag: '1.0.0' }),
+  images: imagesSchema('1.0.0'),
   apis: z
     .strictObject({
       auth: apiSchema({
@@ -199,7 +209,7 @@ export type BookSyncConfig = z.output<typeof booksync>;
  */
 const mnemolite = z.strictObject({
   namespace: dnsLabel.default('mnemolite'),
-  database: z.strictObject({ name: dnsLabel.default('mnemolite'), user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('mnemo') }).prefault({}),
+  database: z.strictObject({ name: dnsLabel.default('mnemolite'), user: roleName.default('mnemo') }).prefault({}),
   postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '2', memory: '4Gi' }, maxConnections: 100 })
     .extend({
       /** Extensions the configured image provides besides pgvector (the pgvector images have neither). */
@@ -212,7 +222,7 @@ const mnemolite = z.strictObject({
       }
     })
     .prefault({}),
-  images: images.prefault({ registry: 'registry.home.arpa:5000', tag: '1.3.0' }),
+  images: imagesSchema('1.3.0'),
   api: apiSchema({
     image: 'mnemo-api',
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
@@ -255,7 +265,10 @@ const secrets = z.strictObject({
 const argocd = z.strictObject({
   namespace: dnsLabel.default('argocd'),
   /** This repository, as Argo CD clones it. */
-  repoURL: z.url({ message: 'must be the URL Argo CD clones this repository from, such as "https://git.home.arpa/homelab/pi-gitops.git"' }).default('https://git.home.arpa/homelab/pi-gitops.git'),
+  repoURL: z
+    .string()
+    .regex(/^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/, 'must be the URL Argo CD clones this repository from: "https://git.home.arpa/homelab/pi-gitops.git" or "git@git.home.arpa:homelab/pi-gitops.git"')
+    .default('https://git.home.arpa/homelab/pi-gitops.git'),
   targetRevision: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a branch, tag or commit without "/" (it is also a label value), such as "main"').default('main'),
   /** Where dist/ sits in that repository: "dist" here, "" when only dist/ is pushed to a GitOps repo. */
   distPath: z.string().regex(/^([A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)?$/, 'must be a relative folder such as "dist", or "" for the repository root').default('dist'),
@@ -317,15 +330,26 @@ function describePath(p: PropertyKey[]): string {
   return p.length === 0 ? '(top level)' : p.map(String).join('.');
 }
 
+/** What to write for a type zod expects, in the words of a YAML file. */
+const WRITE: Record<string, string> = { object: 'a mapping (name: value lines)', array: 'a list', int: 'a whole number', number: 'a number', boolean: 'true or false', string: 'text' };
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove it or check its spelling against config/schema.json`;
-    case 'invalid_type':
-      if (issue.message.endsWith('received undefined')) return `missing: add this field (a ${issue.expected})`;
-      return `${issue.message.replace(/^Invalid input: /, '')}: write a ${issue.expected} here`;
-    case 'invalid_union':
-      return 'missing, or neither text nor a number: give a value such as "512Mi" or "250m"';
+    case 'invalid_type': {
+      const write = WRITE[issue.expected] ?? `a ${issue.expected}`;
+      if (issue.message.endsWith('received undefined')) return `missing: add this field (${write})`;
+      return `${issue.message.replace(/^Invalid input: /, '')}: write ${write} here`;
+    }
+    case 'invalid_union': {
+      // The union's own message says what it takes; its alternatives' issues say what was given.
+      const received = /received (\w+)$/.exec(issue.errors[0]?.[0]?.message ?? '')?.[1];
+      if (received === 'undefined') return `missing: add this field (${issue.message})`;
+      return `expected ${issue.message}${received ? `, received ${received}` : ''}`;
+    }
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
     case 'too_big':
       return `${issue.message}: change the value`;

@@ -14,6 +14,7 @@ export function writeTreeAtomically(outDir: string, tree: Tree): void {
   const base = path.basename(outDir);
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `${base}.new-`));
+  fs.chmodSync(staging, 0o755); // mkdtemp makes it 0700; dist/ is for everyone to read
   try {
     for (const [file, content] of tree) {
       const target = path.join(staging, file);

@@ -35,7 +35,9 @@ export function sealedStorePath(dir: string, env: string): string {
 
 export function readSealedStore(file: string): SealedStore | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const store = YAML.parse(fs.readFileSync(file, 'utf8')) as SealedStore;
+  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'));
+  if (doc.errors.length > 0) throw new ConfigError(`${file}: not valid YAML: ${doc.errors[0].message}\nRestore it from git or run npm run seal again`);
+  const store = doc.toJS() as SealedStore;
   if (typeof store?.certificate !== 'string' || typeof store.secrets !== 'object') {
     throw new ConfigError(`${file}: not a sealed-values file (it needs "certificate" and "secrets"): restore it from git or run npm run seal again`);
   }

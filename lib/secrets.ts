@@ -77,7 +77,12 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
     const match = ENV_LINE.exec(line);
-    if (!match) throw new Error(`${source}:${i + 1}: expected KEY=VALUE, got "${line.slice(0, 40)}": fix or delete the line`);
+    if (!match) {
+      // Name the key if the line starts with one, but never print the rest: it may be a secret.
+      const key = /^\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*[:=\s]/.exec(line)?.[1];
+      throw new Error(`${source}:${i + 1}: expected KEY=VALUE${key ? ` for ${key}` : ''}, with no "export" and no space around "=" (the line is not shown: it may hold a secret): fix or delete the line`);
+    }
+    if (match[1] in values) throw new Error(`${source}:${i + 1}: ${match[1]} is set twice: keep one line`);
     values[match[1]] = match[2];
   });
   return values;
@@ -86,9 +91,14 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
 /**
  * Makes sure the env file holds every key the specs need (and `extraRandom` keys): keeps the
  * values it has, generates the missing random ones and leaves empty lines for the ones the
- * user gives. Returns the values and the keys that are still empty.
+ * user gives. Returns the values, the keys still empty, the ones generated now, and the
+ * file's keys that nothing reads (kept, but likely misspelt).
  */
-export function ensureEnvFile(file: string, specs: SecretSpec[], extraRandom: string[] = []): { values: Record<string, string>; empty: string[]; generated: string[] } {
+export function ensureEnvFile(
+  file: string,
+  specs: SecretSpec[],
+  extraRandom: string[] = [],
+): { values: Record<string, string>; empty: string[]; generated: string[]; unknown: string[] } {
   const existing = fs.existsSync(file) ? parseEnvFile(fs.readFileSync(file, 'utf8'), file) : {};
   const values = { ...existing };
   const generatedNow: string[] = [];
@@ -101,11 +111,12 @@ export function ensureEnvFile(file: string, specs: SecretSpec[], extraRandom: st
     if (hint) lines.push(`# ${hint}`);
     lines.push(`${key}=${values[key]}`);
   }
-  for (const key of Object.keys(existing).filter((k) => !lines.some((l) => l.startsWith(`${k}=`)))) lines.push(`${key}=${existing[key]}`);
+  const unknown = Object.keys(existing).filter((k) => !lines.some((l) => l.startsWith(`${k}=`)));
+  for (const key of unknown) lines.push(`${key}=${existing[key]}`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
   const empty = envKeys(specs).filter((k) => !k.optional && values[k.key] === '').map((k) => k.key);
-  return { values, empty, generated: generatedNow };
+  return { values, empty, generated: generatedNow, unknown };
 }
 
 /** The value of every key of a Secret (an optional value that is empty is left out). */

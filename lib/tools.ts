@@ -14,14 +14,32 @@ export interface GoTool {
   readonly version: string;
   /** An environment variable that names a binary to use instead. */
   readonly override: string;
+  /**
+   * A wrapper module in tools/ whose go.mod and go.sum pin the tool's dependencies; the
+   * tool is built inside it with `go install <pkg>` (no @version).
+   */
+  readonly wrapper?: string;
+  /** Extra environment for the build. */
+  readonly env?: Record<string, string>;
 }
 
-export const GO_TOOLS = {
+export const GO_TOOLS: Record<string, GoTool> = {
   // v0.36.0 is the last release under the bitnami-labs module path (v0.40 renamed it).
   kubeseal: { pkg: 'github.com/bitnami-labs/sealed-secrets/cmd/kubeseal', version: 'v0.36.0', override: 'KUBESEAL' },
-} as const satisfies Record<string, GoTool>;
+  kubeconform: { pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0', override: 'KUBECONFORM' },
+  'kube-score': { pkg: 'github.com/zegl/kube-score/cmd/kube-score', version: 'v1.20.0', override: 'KUBE_SCORE' },
+  // Built in a wrapper module: `go install …@v1.4.4` asks the proxy for the module's version
+  // list (403 here), and the checksum database lacks np-guard/models; go.sum pins the hashes.
+  netpolicy: {
+    pkg: 'github.com/np-guard/netpol-analyzer/cmd/netpolicy',
+    version: 'v1.4.4',
+    override: 'NETPOLICY',
+    wrapper: 'tools/netpolicy',
+    env: { GONOSUMDB: 'github.com/np-guard', GOFLAGS: '-mod=mod' },
+  },
+};
 
-export type ToolName = keyof typeof GO_TOOLS;
+export type ToolName = 'kubeseal' | 'kubeconform' | 'kube-score' | 'netpolicy';
 
 export function toolCacheDir(): string {
   return process.env.PI_GITOPS_CACHE ?? path.join(os.homedir(), '.cache', 'pi-gitops');
@@ -36,7 +54,8 @@ export function toolPath(name: ToolName): string {
 /** The command that installs a tool, for messages. */
 export function installCommand(name: ToolName): string {
   const tool = GO_TOOLS[name];
-  return `GOBIN=${path.dirname(toolPath(name))} go install ${tool.pkg}@${tool.version}`;
+  const env = Object.entries({ ...tool.env, GOBIN: path.dirname(toolPath(name)) }).map(([k, v]) => `${k}=${v}`).join(' ');
+  return tool.wrapper ? `(cd ${tool.wrapper} && ${env} go install ${tool.pkg})` : `${env} go install ${tool.pkg}@${tool.version}`;
 }
 
 function hasGo(): boolean {
@@ -63,6 +82,10 @@ export function ensureTool(name: ToolName, log: (line: string) => void = () => {
     throw new Error(`${name} ${tool.version} is not installed and Go is not on PATH: install Go, or run \`${installCommand(name)}\`, or set ${tool.override} to a ${name} binary`);
   }
   log(`installing ${name} ${tool.version} with go install (once; cached in ${path.dirname(binary)})`);
-  execFileSync('go', ['install', `${tool.pkg}@${tool.version}`], { env: { ...process.env, GOBIN: path.dirname(binary) }, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('go', ['install', tool.wrapper ? tool.pkg : `${tool.pkg}@${tool.version}`], {
+    cwd: tool.wrapper ? path.join(__dirname, '..', tool.wrapper) : undefined,
+    env: { ...process.env, ...tool.env, GOBIN: path.dirname(binary) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return binary;
 }

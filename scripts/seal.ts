@@ -8,11 +8,12 @@
  * keeps its ciphertext, so dist/ does not churn, unless --rotate or the certificate changed.
  */
 import { execFileSync } from 'child_process';
+import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { SYSTEMS } from '../charts/systems';
+import { parseCommandLine } from '../lib/cli';
 import { ConfigError, loadEnvironment } from '../lib/config';
 import { FINGERPRINT_KEY, SealedStore, certificateFingerprint, readSealedStore, sealedStorePath, secretId, valueFingerprint, writeSealedStore } from '../lib/sealing';
 import { ensureEnvFile, resolveSecretData } from '../lib/secrets';
@@ -31,8 +32,21 @@ function seal(kubeseal: string, cert: string, namespace: string, name: string, v
   }
 }
 
+/** Refuses a --cert that kubeseal could not use, before anything is generated or sealed. */
+function assertCertificate(file: string): void {
+  if (!fs.existsSync(file)) throw new ConfigError(`--cert ${file}: no such file; fetch it with: kubeseal --fetch-cert > ${file}`);
+  const pem = fs.readFileSync(file, 'utf8');
+  let reason = pem.includes('-----BEGIN CERTIFICATE-----') ? '' : 'no "-----BEGIN CERTIFICATE-----" block';
+  try {
+    if (!reason) new X509Certificate(pem);
+  } catch (error) {
+    reason = (error as Error).message;
+  }
+  if (reason) throw new ConfigError(`--cert ${file}: not a certificate (${reason}); fetch the controller's with: kubeseal --fetch-cert > ${file}`);
+}
+
 function main(): void {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('npm run seal -- <env> --cert <controller-cert.pem> [--rotate]', {
     allowPositionals: true,
     options: {
       cert: { type: 'string' },
@@ -46,12 +60,13 @@ function main(): void {
   if (!env || positionals.length > 1 || !values.cert) {
     throw new ConfigError('usage: npm run seal -- <env> --cert <controller-cert.pem> [--rotate]   (fetch the certificate with: kubeseal --fetch-cert > cert.pem)');
   }
-  if (!fs.existsSync(values.cert)) throw new ConfigError(`--cert ${values.cert}: no such file; fetch it with: kubeseal --fetch-cert > ${values.cert}`);
+  assertCertificate(values.cert);
   const config = loadEnvironment(values.config!, env);
   const specs = SYSTEMS.flatMap((s) => s.secrets(config));
   const envFile = values['secrets-file'] ?? path.join('secrets', `${env}.env`);
-  const { values: plain, empty } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
-  for (const key of empty) console.error(`warning: ${key} is empty in ${envFile}: it is sealed empty; set it and seal again`);
+  const { values: plain, empty, unknown } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
+  for (const key of unknown) console.error(`warning: ${key} in ${envFile} is read by no Secret (misspelt?): it is kept, unused`);
+  if (empty.length > 0) throw new ConfigError(`${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${empty.length > 1 ? 'them' : 'it'} there, then seal again (nothing was sealed)`);
 
   const kubeseal = ensureTool('kubeseal', (line) => console.error(line));
   const storeFile = sealedStorePath(values['sealed-dir']!, env);

@@ -6,15 +6,15 @@
  * Secrets of every system to stdout, ready for `kubectl apply -f -`. Messages go to stderr.
  */
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { Yaml } from 'cdk8s';
 import { SYSTEMS } from '../charts/systems';
+import { parseCommandLine } from '../lib/cli';
 import { ConfigError, loadEnvironment } from '../lib/config';
 import { ensureEnvFile, secretManifest } from '../lib/secrets';
 import { synthesizeObjects } from '../lib/synth';
 
 function main(): void {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine('npm run secrets -- <env> [--file secrets/<env>.env]', {
     allowPositionals: true,
     options: { file: { type: 'string' }, config: { type: 'string', default: 'config' } },
   });
@@ -23,7 +23,8 @@ function main(): void {
   const config = loadEnvironment(values.config!, env);
   const file = values.file ?? path.join('secrets', `${env}.env`);
   const specs = SYSTEMS.flatMap((s) => s.secrets(config));
-  const { values: envValues, empty, generated } = ensureEnvFile(file, specs);
+  const { values: envValues, empty, generated, unknown } = ensureEnvFile(file, specs);
+  for (const key of unknown) console.error(`warning: ${key} in ${file} is read by no Secret (misspelt?): it is kept, unused`);
 
   console.error(generated.length > 0 ? `${file}: generated ${generated.length} new random value(s): ${generated.join(', ')}` : `${file}: no new value generated; existing values kept`);
   for (const key of empty) console.error(`warning: ${key} is empty in ${file}: set it there and run this again before the workload that reads it can work`);

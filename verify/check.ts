@@ -14,15 +14,36 @@ export interface Check {
 
 export const REPO = path.resolve(__dirname, '..');
 
-/** A command's output; throws with its stderr when it exits non-zero. */
-export function exec(file: string, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+/** How a command ended: its exit code and what it printed. */
+export interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+type ExecOptions = { input?: string; cwd?: string; env?: NodeJS.ProcessEnv };
+
+const failed = (file: string, args: string[], output: string) => `${path.basename(file)} ${args.join(' ')} failed:\n${output}`;
+
+/** A command's exit code and output, whatever the code; throws only when it cannot run or is killed. */
+export function run(file: string, args: string[], options: ExecOptions = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = execFile(file, args, { cwd: options.cwd ?? REPO, env: options.env ?? process.env, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed:\n${stderr || stdout || error.message}`));
-      else resolve(stdout);
+      if (error && typeof error.code !== 'number') reject(new Error(failed(file, args, stderr || stdout || error.message)));
+      else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
-    if (options.input !== undefined) child.stdin!.end(options.input);
+    if (options.input !== undefined) {
+      child.stdin!.on('error', () => {}); // EPIPE when the command exits before reading it all: its exit status tells
+      child.stdin!.end(options.input);
+    }
   });
+}
+
+/** A command's output; throws with its stderr when it exits non-zero. */
+export async function exec(file: string, args: string[], options: ExecOptions = {}): Promise<string> {
+  const { code, stdout, stderr } = await run(file, args, options);
+  if (code !== 0) throw new Error(failed(file, args, stderr || stdout || `exit code ${code}`));
+  return stdout;
 }
 
 /** Runs the project's TypeScript entry points as npm does. */
@@ -43,4 +64,13 @@ export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promis
 export function requireCommand(command: string, install: string): void {
   const found = (process.env.PATH ?? '').split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, command)));
   if (!found) throw new Error(`${command} is not installed: ${install}`);
+}
+
+/** A throwaway self-signed key pair and certificate made by openssl, as a sealing controller's: { key, cert } paths in `dir`. */
+export async function throwawayCertificate(dir: string): Promise<{ key: string; cert: string }> {
+  requireCommand('openssl', 'apt-get install openssl');
+  const key = path.join(dir, 'tls.key');
+  const cert = path.join(dir, 'tls.crt');
+  await exec('openssl', ['req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=sealed-secret/O=sealed-secret', '-days', '1']);
+  return { key, cert };
 }

@@ -6,9 +6,14 @@
  * Tools are pinned and installed on first use (go install into ~/.cache/pi-gitops).
  */
 import { Check } from './check';
+import { badInput } from './bad-input';
+import { lint } from './lint';
+import { netpol } from './netpol';
+import { postgres } from './postgres';
+import { schemas } from './schemas';
 import { sealing } from './sealing';
 
-const CHECKS: Check[] = [sealing];
+const CHECKS: Check[] = [schemas, lint, netpol, postgres, badInput, sealing];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { loadEnvironment } from '../lib/config';
 import { parseEnvFile, resolveSecretData } from '../lib/secrets';
 import { readTree } from '../lib/dist';
 import { ensureTool } from '../lib/tools';
-import { Check, REPO, exec, requireCommand, tsx, withTempDir } from './check';
+import { Check, REPO, exec, throwawayCertificate, tsx, withTempDir } from './check';
 
 const ENV = 'prod';
 
@@ -42,11 +42,8 @@ export const sealing: Check = {
   description: 'kubeseal round trip of every Secret of both systems',
   run: () =>
     withTempDir('verify-sealing-', async (dir) => {
-      requireCommand('openssl', 'apt-get install openssl');
       const kubeseal = ensureTool('kubeseal', (line) => console.error(line));
-      const key = path.join(dir, 'tls.key');
-      const cert = path.join(dir, 'tls.crt');
-      await exec('openssl', ['req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=sealed-secret/O=sealed-secret', '-days', '1']);
+      const { key, cert } = await throwawayCertificate(dir);
 
       const secretsFile = path.join(dir, `${ENV}.env`);
       fs.writeFileSync(secretsFile, Object.entries(PROVIDED).map(([k, v]) => `${k}=${v}\n`).join(''));

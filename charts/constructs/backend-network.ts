@@ -33,8 +33,11 @@ export interface BackendNetworkProps {
   readonly connections: Connection[];
 }
 
+/**
+ * Private, link-local and carrier-grade NAT ranges: not "the internet". IPv4 only, as k3s is
+ * by default; on a dual-stack cluster IPv6 traffic stays denied.
+ */
 const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'];
-const PRIVATE_V6 = ['fc00::/7', 'fe80::/10'];
 
 export class BackendNetwork extends Construct {
   constructor(scope: Construct, id: string, props: BackendNetworkProps) {
@@ -82,9 +85,9 @@ function peers(end: Endpoint, props: BackendNetworkProps): k8s.NetworkPolicyPeer
     case 'traefik':
       return [inNamespace(props.cluster.traefik.namespace, props.cluster.traefik.podLabels)];
     case 'internet':
-      return [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_V4 } }, { ipBlock: { cidr: '::/0', except: PRIVATE_V6 } }];
+      return [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_V4 } }];
     case 'anywhere':
-      return [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+      return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
   }
 }
 

@@ -13,7 +13,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PostgresConfig } from '../../lib/config';
 import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
-import { archAffinity, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
+import { kubeScoreIgnore } from './lint-exceptions';
+import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
 import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from './postgres-settings';
 import { imageTag, selectorLabels, workloadLabels } from './workload-identity';
 
@@ -79,22 +80,24 @@ export class PgvectorPostgres extends Construct {
       data: readScripts(props.initScriptsDir),
     });
 
-    new k8s.KubeService(this, 'service', {
-      metadata: { name: props.name, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector: selectorLabels(identity),
-        ports: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }],
-      },
-    });
+    // The Service clients use, and the headless one that governs the StatefulSet's pod names.
+    const ports = [{ name: 'postgres', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }];
+    const headless = `${props.name}-headless`;
+    new k8s.KubeService(this, 'service', { metadata: { name: props.name, labels }, spec: { type: 'ClusterIP', selector: selectorLabels(identity), ports } });
+    new k8s.KubeService(this, 'headless', { metadata: { name: headless, labels }, spec: { clusterIp: 'None', selector: selectorLabels(identity), ports } });
 
-    const pgIsReady = ['pg_isready', '--host=127.0.0.1', `--port=${POSTGRES_PORT}`, `--username=${props.admin.role}`, `--dbname=${props.database}`, '--quiet'];
-    const resources = { cpu: k8s.Quantity.fromString(props.config.resources.cpu), memory: k8s.Quantity.fromString(props.config.resources.memory) };
+    const pgIsReady = (...where: string[]) => ['pg_isready', ...where, `--username=${props.admin.role}`, `--dbname=${props.database}`, '--quiet'];
+    const overTcp = pgIsReady('--host=127.0.0.1', `--port=${POSTGRES_PORT}`);
+    const scratch = { run: '16Mi', tmp: '256Mi' };
+    const { requests, limits } = resourceRequirements(
+      { requests: props.config.resources, limits: props.config.resources },
+      Object.values(scratch),
+    );
 
     const statefulSet: k8s.KubeStatefulSetProps = {
-      metadata: { name: props.name, labels },
+      metadata: { name: props.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id') },
       spec: {
-        serviceName: props.name,
+        serviceName: headless,
         replicas: 1,
         selector: { matchLabels: selectorLabels(identity) },
         updateStrategy: { type: 'RollingUpdate' },
@@ -127,13 +130,14 @@ export class PgvectorPostgres extends Construct {
                 ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
                 // TCP, not the socket: the init-time server listens on the socket only,
                 // so the pod is not Ready (and clients wait) until init has finished.
-                startupProbe: { exec: { command: pgIsReady }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
-                readinessProbe: { exec: { command: pgIsReady }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                livenessProbe: { exec: { command: pgIsReady }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                startupProbe: { exec: { command: overTcp }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+                readinessProbe: { exec: { command: overTcp }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                // Liveness asks the server itself, on its socket: it restarts only a stuck server.
+                livenessProbe: { exec: { command: pgIsReady() }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
                 // Kubernetes sends SIGTERM, which is Postgres' "smart" shutdown that waits for
                 // every client to leave; the image's STOPSIGNAL is SIGINT (fast). Do that here.
                 lifecycle: { preStop: { exec: { command: ['pg_ctl', 'stop', '--mode=fast', '--wait', '--timeout=100'] } } },
-                resources: { requests: resources, limits: resources },
+                resources: { requests, limits },
                 securityContext: restrictedContainerSecurity(POSTGRES_UID),
                 volumeMounts: [
                   { name: 'data', mountPath: DATA_MOUNT },
@@ -154,8 +158,8 @@ export class PgvectorPostgres extends Construct {
                   sources: roles.map((r) => ({ secret: { name: r.secretName, items: [{ key: 'password', path: r.role }] } })),
                 },
               },
-              scratchVolume('run', '16Mi'),
-              scratchVolume('tmp', '256Mi'),
+              scratchVolume('run', scratch.run),
+              scratchVolume('tmp', scratch.tmp),
               scratchVolume('shm', mebibytes(sharedMemoryBytes(memoryLimit)), 'Memory'),
             ],
           },

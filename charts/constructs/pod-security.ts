@@ -4,6 +4,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { ContainerResources } from '../../lib/config';
+import { mebibytes, memoryBytes } from '../../lib/quantity';
 
 /** Pod-level security: non-root with the given uid/gid, RuntimeDefault seccomp. */
 export function restrictedPodSecurity(uid: number): k8s.PodSecurityContext {
@@ -31,11 +32,22 @@ export function restrictedContainerSecurity(uid: number): k8s.SecurityContext {
   };
 }
 
-/** Requests and limits as the API wants them. */
-export function resourceRequirements(r: ContainerResources): k8s.ResourceRequirements {
+/** Node disk a container may fill besides its emptyDirs: its logs and what the runtime keeps. */
+const EPHEMERAL_OVERHEAD = 256 * 2 ** 20;
+
+/**
+ * Requests and limits as the API wants them, with ephemeral storage: a small request, and a
+ * limit of the container's on-disk emptyDirs plus its logs, so one pod cannot fill the SD card.
+ */
+export function resourceRequirements(r: ContainerResources, diskScratch: string[] = []): k8s.ResourceRequirements {
+  const scratchBytes = diskScratch.reduce((sum, q) => sum + memoryBytes(q)!, 0);
   return {
-    requests: { cpu: k8s.Quantity.fromString(r.requests.cpu), memory: k8s.Quantity.fromString(r.requests.memory) },
-    limits: { cpu: k8s.Quantity.fromString(r.limits.cpu), memory: k8s.Quantity.fromString(r.limits.memory) },
+    requests: { cpu: k8s.Quantity.fromString(r.requests.cpu), memory: k8s.Quantity.fromString(r.requests.memory), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+    limits: {
+      cpu: k8s.Quantity.fromString(r.limits.cpu),
+      memory: k8s.Quantity.fromString(r.limits.memory),
+      'ephemeral-storage': k8s.Quantity.fromString(mebibytes(scratchBytes + EPHEMERAL_OVERHEAD)),
+    },
   };
 }
 

@@ -9,6 +9,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ContainerResources } from '../../lib/config';
+import { kubeScoreIgnore } from './lint-exceptions';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
 import { WorkloadIdentity, selectorLabels, workloadLabels } from './workload-identity';
 
@@ -70,9 +71,10 @@ export class PythonService extends Construct {
     this.port = props.http?.port;
     const labels = workloadLabels(props.identity);
     const scratch = { tmp: '/tmp', ...props.scratchDirs };
+    const scratchSize = (name: string) => (name === 'tmp' ? '128Mi' : '1Gi');
 
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: { name: this.name, labels },
+      metadata: { name: this.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'deployment-replicas') },
       spec: {
         replicas: props.replicas,
         revisionHistoryLimit: 5,
@@ -96,12 +98,12 @@ export class PythonService extends Construct {
                 env: Object.entries(props.env).map(([name, value]) => envVar(name, value)),
                 ports: props.http ? [{ name: 'http', containerPort: props.http.port, protocol: 'TCP' }] : undefined,
                 ...probes(props),
-                resources: resourceRequirements(props.resources),
+                resources: resourceRequirements(props.resources, Object.keys(scratch).map(scratchSize)),
                 securityContext: restrictedContainerSecurity(APP_UID),
                 volumeMounts: Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
               },
             ],
-            volumes: Object.keys(scratch).map((name) => scratchVolume(name, name === 'tmp' ? '128Mi' : '1Gi')),
+            volumes: Object.keys(scratch).map((name) => scratchVolume(name, scratchSize(name))),
           },
         },
       },
@@ -125,28 +127,38 @@ function envVar(name: string, value: string | SecretKey): k8s.EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: value.secret, key: value.key, optional: value.optional } } };
 }
 
-/** Startup, readiness and liveness: HTTP on the health path, or the exec command. */
+/**
+ * With a port: startup and readiness on the HTTP health path (which may fail while the
+ * database is away: the pod then leaves its Service), liveness on the TCP port (a restart
+ * only helps a process that stopped answering, not one whose database is down).
+ * Without (a worker, which no Service sends traffic to): startup and liveness on the command.
+ */
 function probes(props: PythonServiceProps): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
-  const check: k8s.Probe = props.http
-    ? { httpGet: { path: props.http.healthPath, port: k8s.IntOrString.fromString('http') } }
-    : { exec: { command: props.execProbe ?? [] } };
   const periodSeconds = 5;
+  const startup = { periodSeconds, timeoutSeconds: 3, failureThreshold: Math.ceil((props.startupSeconds ?? 120) / periodSeconds) };
+  const liveness = { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 };
+  if (!props.http) {
+    const check: k8s.Probe = { exec: { command: props.execProbe ?? [] } };
+    return { startupProbe: { ...check, ...startup }, livenessProbe: { ...check, ...liveness } };
+  }
+  const port = k8s.IntOrString.fromString('http');
+  const health: k8s.Probe = { httpGet: { path: props.http.healthPath, port } };
   return {
-    startupProbe: { ...check, periodSeconds, timeoutSeconds: 3, failureThreshold: Math.ceil((props.startupSeconds ?? 120) / periodSeconds) },
-    readinessProbe: { ...check, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-    livenessProbe: { ...check, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    startupProbe: { ...health, ...startup },
+    readinessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    livenessProbe: { tcpSocket: { port }, ...liveness },
   };
 }
 
 /** The compose file's depends_on: service_healthy, as an init container. */
 function waitForDatabase(db: DatabaseEndpoint): k8s.Container {
-  const limits = { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi') };
+  const limits = { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') };
   return {
     name: 'wait-for-database',
     image: db.image,
     imagePullPolicy: 'IfNotPresent',
     command: ['sh', '-c', `until pg_isready --host=${db.host} --port=${db.port} --quiet; do echo "waiting for ${db.host}:${db.port}"; sleep 2; done`],
-    resources: { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') }, limits },
+    resources: { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi'), 'ephemeral-storage': k8s.Quantity.fromString('16Mi') }, limits },
     securityContext: restrictedContainerSecurity(APP_UID),
   };
 }

@@ -1,0 +1,552 @@
+/**
+ * The Postgres init files on a real PostgreSQL + pgvector server with real logins, which the jest
+ * suites (PGlite: one user, no authentication) cannot show. For each system, from its committed
+ * dist/prod/ manifests: the StatefulSet's volumes laid out as the pod mounts them (the init
+ * ConfigMap, one random hostile password file per role), a fresh cluster made as the image makes
+ * it (initdb with POSTGRES_USER and the password of POSTGRES_PASSWORD_FILE, the container's
+ * settings, POSTGRES_DB created), then the image's init step (__tests__/support/postgres-entrypoint.sh)
+ * over the Unix socket. Every role must then log in over TCP with SCRAM-SHA-256 and be held to what
+ * the README promises, and a second run of the init files must change nothing.
+ *
+ * The server is PostgreSQL 16 with pgvector 0.6 from PyPI's pgserver, pip-installed once into a
+ * cached venv (the image runs 17 with pgvector 0.8). initdb refuses root: as root, the server and
+ * the init step run as the system user `pgverify`, as the pod runs them as uid 999.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { toolCacheDir } from '../lib/tools';
+import { Check, REPO, exec, requireCommand, withTempDir } from './check';
+
+const ENV = 'prod';
+const PGSERVER_VERSION = '0.1.4';
+const SERVER_USER = 'pgverify';
+const HARNESS = path.join(REPO, '__tests__', 'support', 'postgres-entrypoint.sh');
+/** Where the image reads its init files and puts its socket. */
+const INITDB_MOUNT = '/docker-entrypoint-initdb.d';
+const SOCKET_MOUNT = '/var/run/postgresql';
+
+/** What the README promises of a system's database. */
+interface Expected {
+  /** POSTGRES_USER, the superuser, which owns POSTGRES_DB. */
+  readonly admin: string;
+  readonly database: string;
+  /** Each service role and the schema it owns, first on its search_path. */
+  readonly services: Readonly<Record<string, string>>;
+  /** PUBLIC has no CONNECT: a role granted nothing cannot connect. */
+  readonly closedToPublic: boolean;
+  /** The role that stores embeddings. */
+  readonly vectorRole: string;
+  readonly extensions: readonly string[];
+  readonly absentExtensions: readonly string[];
+}
+
+const EXPECTED: Record<string, Expected> = {
+  booksync: {
+    admin: 'postgres',
+    database: 'booksync',
+    services: { booksync_auth: 'auth', booksync_data: 'data', booksync_prediction: 'prediction' },
+    closedToPublic: true,
+    vectorRole: 'booksync_prediction',
+    extensions: ['vector'],
+    absentExtensions: [],
+  },
+  mnemolite: {
+    // One role only: PUBLIC keeps the default CONNECT, as nobody else can log in.
+    admin: 'mnemo',
+    database: 'mnemolite',
+    services: {},
+    closedToPublic: false,
+    vectorRole: 'mnemo',
+    extensions: ['vector'],
+    absentExtensions: ['pg_partman', 'pg_cron'], // off in prod: its image has neither
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The server's binaries and user
+
+/** site-packages of the cached venv with pgserver, pip-installed on first use. */
+async function pgserverSitePackages(): Promise<string> {
+  const venv = path.join(toolCacheDir(), `venv-pgserver-${PGSERVER_VERSION}`);
+  const done = path.join(venv, '.installed');
+  if (!fs.existsSync(done)) {
+    requireCommand('python3', 'apt-get install python3 python3-venv');
+    console.error(`installing pgserver ${PGSERVER_VERSION} with pip (once; cached in ${venv})`);
+    fs.rmSync(venv, { recursive: true, force: true });
+    await exec('python3', ['-m', 'venv', venv]);
+    await exec(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `pgserver==${PGSERVER_VERSION}`]);
+    fs.writeFileSync(done, '');
+  }
+  const lib = path.join(venv, 'lib');
+  const python = fs.readdirSync(lib).find((d) => d.startsWith('python'));
+  if (!python) throw new Error(`${venv}: no lib/python*/: remove it to reinstall`);
+  return path.join(lib, python, 'site-packages');
+}
+
+/** Who runs initdb, the server and the init step, and how. */
+interface ServerUser {
+  readonly uid: number;
+  readonly gid: number;
+  run(file: string, args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv }): Promise<string>;
+}
+
+/** This process's user, or when root (which initdb refuses) the system user pgverify, created if missing. */
+async function serverUser(): Promise<ServerUser> {
+  if (process.getuid!() !== 0) return { uid: process.getuid!(), gid: process.getgid!(), run: (file, args, options) => exec(file, args, { ...options, cwd: '/' }) };
+  requireCommand('setpriv', 'apt-get install util-linux');
+  const id = (flag: string) => exec('id', [flag, SERVER_USER]).then(Number);
+  if (!(await id('-u').catch(() => undefined))) {
+    requireCommand('useradd', 'apt-get install passwd');
+    await exec('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_USER]).catch(() => undefined); // a parallel run may have made it
+  }
+  const [uid, gid] = [await id('-u'), await id('-g')];
+  const setpriv = [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'];
+  return { uid, gid, run: (file, args, options) => exec('setpriv', [...setpriv, file, ...args], { ...options, cwd: '/' }) };
+}
+
+/** Copies a tree into a folder as hard links when it can (instant), else as files. */
+async function copyInto(source: string, dir: string): Promise<void> {
+  await exec('cp', ['-al', source, dir]).catch(() => exec('cp', ['-a', source, dir]));
+}
+
+/** The bin dir the server user can run: the cached one, or a copy in dir when it cannot reach the cache (root's home is 0700). */
+async function reachableBin(user: ServerUser, sitePackages: string, dir: string): Promise<string> {
+  const bin = (root: string) => path.join(root, 'pgserver', 'pginstall', 'bin');
+  if (await user.run('test', ['-x', path.join(bin(sitePackages), 'postgres')]).then(() => true, () => false)) return bin(sitePackages);
+  fs.mkdirSync(path.join(dir, 'pgserver'), { recursive: true });
+  await copyInto(path.join(sitePackages, 'pgserver', 'pginstall'), path.join(dir, 'pgserver'));
+  await copyInto(path.join(sitePackages, 'pgserver.libs'), dir); // the binaries' RPATH: $ORIGIN/../../../pgserver.libs
+  return bin(dir);
+}
+
+/** What every cluster of a run shares: the server user, its binaries, the entrypoint harness it can read. */
+interface Host {
+  readonly user: ServerUser;
+  readonly bin: string;
+  readonly harness: string;
+}
+
+/** The host of a run, in its temporary folder. */
+async function prepareHost(root: string): Promise<Host> {
+  const sitePackages = await pgserverSitePackages();
+  const user = await serverUser();
+  fs.chmodSync(root, 0o711); // the server user goes through, to its own folders
+  const harness = path.join(root, 'postgres-entrypoint.sh');
+  writeMounted(harness, fs.readFileSync(HARNESS, 'utf8'), 0o444);
+  return { user, bin: await reachableBin(user, sitePackages, root), harness };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pod, from the manifests
+
+/** The objects of dist/<env>/<system>/. */
+function manifests(system: string): any[] {
+  const dir = path.join(REPO, 'dist', ENV, system);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+    .map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+}
+
+/** The StatefulSet container that runs the postgres image (it sets POSTGRES_USER), with its pod's volumes. */
+function postgresContainer(objects: any[]): { container: any; volumes: any[] } | undefined {
+  for (const set of objects.filter((o) => o.kind === 'StatefulSet')) {
+    const container = set.spec.template.spec.containers.find((c: any) => c.env?.some((e: any) => e.name === 'POSTGRES_USER'));
+    if (container) return { container, volumes: set.spec.template.spec.volumes ?? [] };
+  }
+  return undefined;
+}
+
+/** The `-c name=value` settings of the container's `postgres` command. */
+function settingsOf(container: any): Array<[string, string]> {
+  const [command, ...args] = [...(container.command ?? []), ...(container.args ?? [])];
+  if (command !== 'postgres') throw new Error(`the postgres container runs ${command}, not postgres`);
+  const settings: Array<[string, string]> = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const m = /^([a-z_.]+)=(.*)$/.exec(args[i + 1] ?? '');
+    if (args[i] !== '-c' || !m) throw new Error(`unexpected postgres argument ${args[i]} ${args[i + 1] ?? ''}`);
+    settings.push([m[1], m[2]]);
+  }
+  return settings;
+}
+
+const HOSTILE = [`'`, `"`, '\\', '$HOME', '$(id)', '`id`', ' ', `:'x'`, '%s', ';', '--', 'é', '密码', '🔑'];
+const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** A new password: every character a quoting mistake trips on and random letters, shuffled, after a leading '-'. */
+function hostilePassword(): string {
+  const tokens = [...HOSTILE, ...Array.from({ length: 12 }, () => ALNUM[crypto.randomInt(ALNUM.length)])];
+  for (let i = tokens.length - 1; i > 0; i--) {
+    const j = crypto.randomInt(i + 1);
+    [tokens[i], tokens[j]] = [tokens[j], tokens[i]];
+  }
+  return `-${tokens.join('')}`;
+}
+
+/** Writes a file with a mode, owned by root and the group (a pod's fsGroup). */
+function writeMounted(file: string, text: string, mode: number, gid?: number): void {
+  fs.writeFileSync(file, text);
+  fs.chmodSync(file, mode);
+  if (gid !== undefined) fs.chownSync(file, 0, gid);
+}
+
+/** The container's mounts laid out under a folder, and the passwords of the role files among them. */
+class Pod {
+  readonly passwords = new Map<string, string>();
+  private readonly mounts: Array<[string, string]> = [];
+
+  /**
+   * ConfigMap volumes get their data, projected Secret volumes a new password per item, both
+   * with the volume's defaultMode; every other volume (the data claim, emptyDirs) is an empty
+   * folder of the server user's.
+   */
+  constructor(objects: any[], readonly container: any, volumes: any[], root: string, user: ServerUser) {
+    const asRoot = process.getuid!() === 0;
+    for (const mount of container.volumeMounts ?? []) {
+      const dir = path.join(root, 'volumes', mount.name);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+      const volume = volumes.find((v) => v.name === mount.name) ?? {};
+      if (volume.configMap) {
+        const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name);
+        if (!configMap) throw new Error(`volume ${mount.name}: no ConfigMap ${volume.configMap.name}`);
+        for (const [name, text] of Object.entries<string>(configMap.data)) writeMounted(path.join(dir, name), text, volume.configMap.defaultMode ?? 0o644);
+      } else if (volume.projected) {
+        for (const item of volume.projected.sources.flatMap((s: any) => s.secret?.items ?? [])) {
+          this.passwords.set(item.path, hostilePassword());
+          writeMounted(path.join(dir, item.path), this.passwords.get(item.path)!, item.mode ?? volume.projected.defaultMode ?? 0o644, asRoot ? user.gid : undefined);
+        }
+      } else {
+        fs.chmodSync(dir, 0o700);
+        if (asRoot) fs.chownSync(dir, user.uid, user.gid);
+      }
+      this.mounts.push([mount.mountPath, dir]);
+    }
+  }
+
+  /** Where a path of the container is here, if a volume holds it. */
+  private find(podPath: string): string | undefined {
+    const found = this.mounts.find(([mount]) => podPath === mount || podPath.startsWith(`${mount}/`));
+    return found && found[1] + podPath.slice(found[0].length);
+  }
+
+  /** Where a path of the container is here; throws when no volume holds it (the root filesystem is read-only). */
+  local(podPath: string): string {
+    const found = this.find(podPath);
+    if (found === undefined) throw new Error(`${podPath} is on no volume of the postgres container`);
+    return found;
+  }
+
+  /** The container's environment, its paths moved to where the volumes are here. */
+  env(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const { name, value } of this.container.env ?? []) {
+      if (value !== undefined) env[name] = this.find(value) ?? value;
+    }
+    return env;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
+/** A port nobody listens on now, on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A system's running cluster and what the check knows of it. */
+interface Cluster {
+  readonly system: string;
+  readonly expected: Expected;
+  readonly host: Host;
+  readonly port: number;
+  readonly admin: string;
+  readonly database: string;
+  readonly passwords: Map<string, string>;
+  /** The pod's environment for the init step: over the socket, as the image's first start. */
+  readonly initEnv: Record<string, string>;
+}
+
+/** postgresql.conf lines: the container's settings, then this server's. */
+function configLines(settings: Array<[string, string]>): string {
+  return `\n${settings.map(([name, value]) => `${name} = '${value.replace(/'/g, "''")}'\n`).join('')}`;
+}
+
+/**
+ * initdb as the image runs it (POSTGRES_USER, the password of POSTGRES_PASSWORD_FILE,
+ * POSTGRES_INITDB_ARGS; the socket trusted, TCP with SCRAM), the container's settings, listening
+ * on 127.0.0.1 only, without fsync (a throwaway cluster); then pg_ctl start. Returns the stop,
+ * which the caller must run.
+ */
+async function startServer({ user, bin }: Host, pod: Pod, port: number): Promise<() => Promise<void>> {
+  const env = pod.env();
+  const pgdata = env.PGDATA ?? pod.local('/var/lib/postgresql/data');
+  if (!env.POSTGRES_PASSWORD_FILE) throw new Error('the postgres container has no POSTGRES_PASSWORD_FILE');
+  const serverEnv = { PATH: `${bin}:${process.env.PATH}`, LC_ALL: 'C' };
+  await user.run(
+    path.join(bin, 'initdb'),
+    ['--pgdata', pgdata, `--username=${env.POSTGRES_USER}`, `--pwfile=${env.POSTGRES_PASSWORD_FILE}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync', ...(env.POSTGRES_INITDB_ARGS ?? '').split(/\s+/).filter(Boolean)],
+    { env: serverEnv },
+  );
+  const own: Array<[string, string]> = [['listen_addresses', '127.0.0.1'], ['port', String(port)], ['unix_socket_directories', pod.local(SOCKET_MOUNT)], ['password_encryption', 'scram-sha-256'], ['fsync', 'off']];
+  fs.appendFileSync(path.join(pgdata, 'postgresql.conf'), configLines([...settingsOf(pod.container), ...own]));
+  const log = path.join(path.dirname(pgdata), 'server.log');
+  const stop = () => user.run(path.join(bin, 'pg_ctl'), ['stop', '--pgdata', pgdata, '--mode=immediate'], { env: serverEnv }).then(() => undefined, () => undefined);
+  try {
+    await user.run(path.join(bin, 'pg_ctl'), ['start', '--pgdata', pgdata, '--wait', '--timeout=60', `--log=${log}`], { env: serverEnv });
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''}`);
+  }
+  return stop;
+}
+
+/** The image's docker_setup_db: POSTGRES_DB created by POSTGRES_USER over the socket, when missing. */
+async function createDatabase(c: Cluster): Promise<void> {
+  const sql = `SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') AS missing \\gset\n\\if :missing\nCREATE DATABASE :"db";\n\\endif\n`;
+  await c.host.user.run('psql', ['-v', 'ON_ERROR_STOP=1', '--username', c.admin, '--no-password', '--no-psqlrc', '--dbname', 'postgres', '--set', `db=${c.database}`], { input: sql, env: c.initEnv });
+}
+
+/** The image's init step: the harness, as the server user, over the socket. */
+function runInitFiles(c: Cluster): Promise<string> {
+  return c.host.user.run('bash', [c.host.harness], { env: c.initEnv });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logins over TCP
+
+/** Runs sql as role over TCP, without TLS, refusing any authentication but SCRAM-SHA-256; resolves to psql's output. */
+function login(c: Cluster, role: string, sql: string, password = c.passwords.get(role) ?? '', database = c.database): Promise<string> {
+  const env = {
+    PATH: process.env.PATH,
+    PGHOST: '127.0.0.1',
+    PGPORT: String(c.port),
+    PGDATABASE: database,
+    PGUSER: role,
+    PGPASSWORD: password,
+    PGSSLMODE: 'disable',
+    PGREQUIREAUTH: 'scram-sha-256',
+    PGPASSFILE: '/dev/null',
+    PGCONNECT_TIMEOUT: '10',
+  };
+  return exec(path.join(c.host.bin, 'psql'), ['--no-psqlrc', '--quiet', '--no-align', '--tuples-only', '-v', 'ON_ERROR_STOP=1'], { input: sql, env }).then((out) => out.trim());
+}
+
+/** The error of a run expected to fail, or undefined when it succeeded. */
+function refusal(run: Promise<unknown>): Promise<string | undefined> {
+  return run.then(
+    () => undefined,
+    (error: Error) => error.message.split('\n').slice(1).join(' ').trim(),
+  );
+}
+
+/** The findings and counts of the whole check. */
+class Findings {
+  readonly problems: string[] = [];
+  servers = 0;
+  logins = 0;
+  permissions = 0;
+  searches = 0;
+  reruns = 0;
+
+  /** Records a problem of c's system unless ok. */
+  expect(c: Cluster, ok: boolean, what: string): void {
+    if (!ok) this.problems.push(`${c.system}: ${what}`);
+  }
+
+  /** Expects run to fail with message. */
+  async expectRefused(c: Cluster, what: string, run: Promise<unknown>, message: string): Promise<void> {
+    const error = await refusal(run);
+    this.expect(c, error?.includes(message) === true, `${what}: expected "${message}", got ${error === undefined ? 'success' : `"${error}"`}`);
+  }
+
+  /** Expects run to fail with message; counts a permission check. */
+  expectDenied(c: Cluster, what: string, run: Promise<unknown>, message: string): Promise<void> {
+    this.permissions++;
+    return this.expectRefused(c, what, run, message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each cluster is held to
+
+/** Every role with a password file logs in with it over TCP with SCRAM, and not with a wrong one; every stored verifier is SCRAM. Returns the count. */
+async function checkLogins(c: Cluster, f: Findings): Promise<number> {
+  let ok = 0;
+  for (const role of c.passwords.keys()) {
+    const who = await login(c, role, 'SELECT current_user').catch((e: Error) => e.message);
+    f.expect(c, who === role, `${role} cannot log in over TCP with its password: ${who}`);
+    if (who === role) ok++;
+    await f.expectRefused(c, `${role} with a wrong password`, login(c, role, 'SELECT 1', `${c.passwords.get(role)}x`), `password authentication failed for user "${role}"`);
+  }
+  const notScram = await login(c, c.admin, `SELECT string_agg(rolname, ', ') FROM pg_authid WHERE rolcanlogin AND coalesce(rolpassword, '') NOT LIKE 'SCRAM-SHA-256$%'`);
+  f.expect(c, notScram === '', `login roles without a SCRAM-SHA-256 verifier: ${notScram}`);
+  return ok;
+}
+
+/** The manifests name the expected admin, database and roles, and the database is the admin's. */
+async function checkOwnership(c: Cluster, f: Findings): Promise<void> {
+  f.expect(c, c.admin === c.expected.admin && c.database === c.expected.database, `POSTGRES_USER/POSTGRES_DB are ${c.admin}/${c.database}, not ${c.expected.admin}/${c.expected.database}`);
+  const roles = [...c.passwords.keys()].sort().join(', ');
+  const expected = [c.expected.admin, ...Object.keys(c.expected.services)].sort().join(', ');
+  f.expect(c, roles === expected, `the role password files are ${roles}, not ${expected}`);
+  const owner = await login(c, c.admin, 'SELECT datdba::regrole FROM pg_database WHERE datname = current_database()');
+  f.expect(c, owner === c.admin, `database ${c.database} is owned by ${owner}, not ${c.admin}`);
+}
+
+/** The expected extensions exist, the absent ones do not. */
+async function checkExtensions(c: Cluster, f: Findings): Promise<void> {
+  const names = (await login(c, c.admin, 'SELECT extname FROM pg_extension')).split('\n');
+  for (const name of c.expected.extensions) f.expect(c, names.includes(name), `extension ${name} is missing`);
+  for (const name of c.expected.absentExtensions) f.expect(c, !names.includes(name), `extension ${name} exists`);
+}
+
+/** Each service role: its schema first on its search_path, where its unqualified tables land. */
+async function checkOwnSchemas(c: Cluster, f: Findings): Promise<void> {
+  for (const [role, schema] of Object.entries(c.expected.services)) {
+    const searchPath = await login(c, role, 'SHOW search_path');
+    f.expect(c, searchPath.split(',')[0].trim() === schema, `${role} logs in with search_path ${searchPath}, not ${schema} first`);
+    const sql = `CREATE TABLE verify_items (id int PRIMARY KEY, added_by text DEFAULT current_user);
+      INSERT INTO verify_items (id) VALUES (1);
+      SELECT relnamespace::regnamespace || ' ' || relowner::regrole || ' ' || (SELECT added_by FROM verify_items) FROM pg_class WHERE oid = 'verify_items'::regclass`;
+    const found = await login(c, role, sql).catch((e: Error) => e.message);
+    f.permissions++;
+    f.expect(c, found === `${schema} ${role} ${role}`, `${role} cannot create, insert and select in ${schema}: ${found}`);
+  }
+}
+
+/** Each service role is denied the other schemas, CREATE in public, and creating roles and databases. */
+async function checkDenials(c: Cluster, f: Findings): Promise<void> {
+  for (const [role, schema] of Object.entries(c.expected.services)) {
+    for (const other of Object.values(c.expected.services).filter((s) => s !== schema)) {
+      await f.expectDenied(c, `${role} reads ${other}`, login(c, role, `SELECT * FROM ${other}.verify_items`), `permission denied for schema ${other}`);
+      await f.expectDenied(c, `${role} creates in ${other}`, login(c, role, `CREATE TABLE ${other}.intruder (id int)`), `permission denied for schema ${other}`);
+    }
+    await f.expectDenied(c, `${role} creates in public`, login(c, role, 'CREATE TABLE public.intruder (id int)'), 'permission denied for schema public');
+    await f.expectDenied(c, `${role} creates a role`, login(c, role, 'CREATE ROLE verify_sneaky'), 'permission denied to create role');
+    await f.expectDenied(c, `${role} creates a database`, login(c, role, 'CREATE DATABASE verify_sneaky'), 'permission denied to create database');
+  }
+}
+
+/** Where PUBLIC has no CONNECT, a login role granted nothing cannot connect. */
+async function checkClosedToPublic(c: Cluster, f: Findings): Promise<void> {
+  if (!c.expected.closedToPublic) return;
+  const outsider = { role: 'verify_outsider', password: crypto.randomBytes(12).toString('hex') };
+  await login(c, c.admin, `CREATE ROLE ${outsider.role} LOGIN PASSWORD '${outsider.password}'`);
+  try {
+    await f.expectDenied(c, 'a role granted nothing connects', login(c, outsider.role, 'SELECT 1', outsider.password), `permission denied for database "${c.database}"`);
+  } finally {
+    await login(c, c.admin, `DROP ROLE ${outsider.role}`);
+  }
+}
+
+/** A deterministic vector(384), as SQL, for row i moved by noise. */
+function embeddingSql(i: string, noise = 0): string {
+  return `(SELECT array_agg(sin(${i} * 12.9898 + j * 78.233) + ${noise} * cos(j) ORDER BY j) FROM generate_series(0, 383) j)::vector`;
+}
+
+/** The vector role stores vector(384) rows and finds the nearest through an HNSW index. */
+async function checkVectorSearch(c: Cluster, f: Findings): Promise<void> {
+  const query = `SELECT id FROM verify_embeddings ORDER BY embedding <-> ${embeddingSql('123', 0.01)} LIMIT 3`;
+  const sql = `CREATE TABLE verify_embeddings (id int PRIMARY KEY, embedding vector(384) NOT NULL);
+    INSERT INTO verify_embeddings SELECT i, ${embeddingSql('i')} FROM generate_series(1, 300) i;
+    CREATE INDEX verify_embeddings_hnsw ON verify_embeddings USING hnsw (embedding vector_l2_ops);
+    SET enable_seqscan = off;
+    EXPLAIN (COSTS OFF) ${query};
+    SELECT 'nearest ' || string_agg(id::text, ',') FROM (${query}) n;`;
+  const out = await login(c, c.expected.vectorRole, sql).catch((e: Error) => e.message);
+  f.searches++;
+  f.expect(c, out.includes('Index Scan using verify_embeddings_hnsw'), `${c.expected.vectorRole}: the nearest-neighbour query does not use the HNSW index:\n${out}`);
+  f.expect(c, /^nearest 123,/m.test(out), `${c.expected.vectorRole}: row 123 is not the nearest to itself moved a little:\n${out}`);
+}
+
+/** What the init files manage, as JSON: roles, memberships, schemas, databases, role settings, extensions (not the password salts). */
+const SNAPSHOT = `SELECT json_build_object(
+  'roles', (SELECT json_agg(r ORDER BY rolname) FROM (SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin,
+            rolreplication, rolbypassrls, rolconnlimit, rolvaliduntil FROM pg_roles) r),
+  'members', (SELECT json_agg(m ORDER BY role, member) FROM (SELECT roleid::regrole::text AS role, member::regrole::text AS member, admin_option FROM pg_auth_members) m),
+  'schemas', (SELECT json_agg(n ORDER BY nspname) FROM (SELECT nspname, nspowner::regrole::text AS owner, nspacl::text AS acl FROM pg_namespace) n),
+  'databases', (SELECT json_agg(d ORDER BY datname) FROM (SELECT datname, datdba::regrole::text AS owner, datacl::text AS acl FROM pg_database) d),
+  'settings', (SELECT json_agg(s ORDER BY role, db) FROM (SELECT setrole::regrole::text AS role, coalesce(d.datname, '') AS db, setconfig::text AS config
+            FROM pg_db_role_setting s LEFT JOIN pg_database d ON d.oid = s.setdatabase) s),
+  'extensions', (SELECT json_agg(e ORDER BY extname) FROM (SELECT extname, extversion, extnamespace::regnamespace::text AS schema FROM pg_extension) e))`;
+
+/** The rows of one snapshot list that are not in the other, or '' when none. */
+function changes(before: unknown[] | null, after: unknown[] | null): string {
+  const [b, a] = [(before ?? []).map((r) => JSON.stringify(r)), (after ?? []).map((r) => JSON.stringify(r))];
+  const gone = b.filter((r) => !a.includes(r));
+  const added = a.filter((r) => !b.includes(r));
+  return gone.length + added.length === 0 ? '' : `${gone.join(', ') || 'nothing'} became ${added.join(', ') || 'nothing'}`;
+}
+
+/** A second run of the init files exits 0, changes nothing, and every role still logs in. */
+async function checkRerun(c: Cluster, f: Findings): Promise<void> {
+  const before = JSON.parse(await login(c, c.admin, SNAPSHOT));
+  const error = await refusal(runInitFiles(c));
+  f.expect(c, error === undefined, `a second run of the init files fails: ${error}`);
+  const after = JSON.parse(await login(c, c.admin, SNAPSHOT));
+  for (const key of Object.keys(before)) f.expect(c, changes(before[key], after[key]) === '', `a second run changes ${key}: ${changes(before[key], after[key])}`);
+  const logins = await checkLogins(c, f);
+  f.expect(c, logins === c.passwords.size, 'not every role logs in after the second run');
+  if (error === undefined) f.reruns++;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** One system: its pod laid out in dir, its server started, the init files run, every promise checked, the server stopped. */
+async function verifySystem(system: string, host: Host, dir: string, f: Findings): Promise<void> {
+  const objects = manifests(system);
+  const found = postgresContainer(objects);
+  const expected = EXPECTED[system];
+  if (!found && !expected) return; // a system without a database
+  if (!found) throw new Error('no StatefulSet container sets POSTGRES_USER');
+  if (!expected) throw new Error('no expectations for its database: add them to EXPECTED in verify/postgres.ts');
+  fs.mkdirSync(dir, { mode: 0o711 });
+  const pod = new Pod(objects, found.container, found.volumes, dir, host.user);
+  const port = await freePort();
+  const env = pod.env();
+  const initEnv = { ...env, PATH: `${host.bin}:${process.env.PATH}`, PGHOST: pod.local(SOCKET_MOUNT), PGPORT: String(port), INITDB_DIR: pod.local(INITDB_MOUNT) };
+  const c: Cluster = { system, expected, host, port, admin: env.POSTGRES_USER, database: env.POSTGRES_DB ?? env.POSTGRES_USER, passwords: pod.passwords, initEnv };
+  const stop = await startServer(host, pod, port);
+  try {
+    f.servers++;
+    await createDatabase(c);
+    await runInitFiles(c);
+    f.logins += await checkLogins(c, f);
+    await checkOwnership(c, f);
+    await checkExtensions(c, f);
+    await checkOwnSchemas(c, f);
+    await checkDenials(c, f);
+    await checkClosedToPublic(c, f);
+    await checkVectorSearch(c, f);
+    await checkRerun(c, f);
+  } finally {
+    await stop();
+  }
+}
+
+export const postgres: Check = {
+  name: 'postgres',
+  description: 'the init files of both systems on a real PostgreSQL + pgvector server, with logins over TCP',
+  run: () =>
+    withTempDir('verify-postgres-', async (root) => {
+      const host = await prepareHost(root);
+      const f = new Findings();
+      const folders = fs.readdirSync(path.join(REPO, 'dist', ENV), { withFileTypes: true }).filter((d) => d.isDirectory());
+      for (const name of new Set([...Object.keys(EXPECTED), ...folders.map((d) => d.name)])) {
+        await verifySystem(name, host, path.join(root, name), f).catch((error: Error) => f.problems.push(`${name}: ${error.message}`));
+      }
+      if (f.problems.length > 0) throw new Error(f.problems.join('\n'));
+      return `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs`;
+    }),
+};
