@@ -69,10 +69,10 @@ describe('BookSync with the default configuration', () => {
     expect(policy(objects, 'default-deny')).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   });
 
-  test('Postgres takes 5432 from the three APIs only and sends nothing', () => {
+  test('Postgres takes 5432 from the three APIs and its backup only, and sends nothing', () => {
     const spec = policy(objects, 'postgres');
     const sources = spec.ingress.map((rule: any) => [podName(rule.from[0]), rule.ports[0].port]);
-    expect(sources.sort()).toEqual([['auth-api', 5432], ['data-api', 5432], ['prediction-api', 5432]]);
+    expect(sources.sort()).toEqual([['auth-api', 5432], ['data-api', 5432], ['postgres-backup', 5432], ['prediction-api', 5432]]);
     expect(spec.policyTypes).toContain('Egress');
     expect(spec.egress ?? []).toEqual([]);
   });

@@ -10,6 +10,8 @@ const dns = (w: string) => [`${w} -> kube-dns:53/TCP`, `${w} -> kube-dns:53/UDP`
 
 const BOOKSYNC = [
   ...['auth-api', 'data-api', 'prediction-api'].flatMap((api, i) => [...dns(api), `${api} -> postgres:5432/TCP`, `traefik -> ${api}:${8000 + i}/TCP`]),
+  ...dns('postgres-backup'),
+  'postgres-backup -> postgres:5432/TCP',
   'auth-api -> internet:443/TCP',
   'prediction-api -> internet:443/TCP',
 ].sort();
@@ -17,6 +19,8 @@ const BOOKSYNC = [
 const MNEMOLITE_INGRESS = [
   ...dns('mnemo-api'),
   ...dns('mnemo-worker'),
+  ...dns('db-backup'),
+  'db-backup -> db:5432/TCP',
   'mnemo-api -> db:5432/TCP',
   'mnemo-worker -> db:5432/TCP',
   'traefik -> mnemo-api:8000/TCP',

@@ -37,12 +37,12 @@ describe.each(cases)('%s/%s', (env, system) => {
     }
   });
 
-  test('every app container has startup and liveness probes, and readiness when a Service sends it traffic', () => {
+  test('every long-running container has startup and liveness probes, and readiness when a Service sends it traffic', () => {
     const served = (template: any) =>
       objects.some((o: any) => o.kind === 'Service' && Object.entries(o.spec.selector).every(([k, v]) => template.metadata.labels[k] === v));
-    for (const { template } of templates) {
+    for (const { owner, template } of templates.filter((t) => t.owner.kind !== 'CronJob')) {
       for (const c of template.spec.containers) {
-        expect([c.name, Boolean(c.startupProbe && c.livenessProbe)]).toEqual([c.name, true]);
+        expect([owner.metadata.name, c.name, Boolean(c.startupProbe && c.livenessProbe)]).toEqual([owner.metadata.name, c.name, true]);
         if (served(template)) expect([c.name, Boolean(c.readinessProbe)]).toEqual([c.name, true]);
         if (c.readinessProbe) expect(c.readinessProbe).not.toEqual(c.livenessProbe);
       }

@@ -106,19 +106,23 @@ export class BookSyncChart extends Chart {
     // sentence-transformers model on first start into HF_HOME (the root filesystem is read-only).
     api('prediction', { HF_HOME: '/cache/huggingface' }, { scratchDirs: { cache: '/cache' }, startupSeconds: 600 });
 
-    // §1.1: every API talks to Postgres only; Traefik is the only way in.
+    // §1.1: every API talks to Postgres only; Traefik is the only way in. The backup reads Postgres.
+    const backups = postgres.backup ? [postgres.backup.name] : [];
     new BackendNetwork(this, 'network', {
       system,
       cluster: config.cluster,
-      workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name)],
-      connections: API_KEYS.flatMap((key) => {
-        const { name, port } = BOOKSYNC_APIS[key];
-        return [
-          { from: name, to: POSTGRES_HOST, port: postgres.port },
-          { from: TRAEFIK, to: name, port },
-          ...(c.apis[key].internetEgress ? [{ from: name, to: INTERNET, port: 443 }] : []),
-        ];
-      }),
+      workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name), ...backups],
+      connections: [
+        ...backups.map((from) => ({ from, to: POSTGRES_HOST, port: postgres.port })),
+        ...API_KEYS.flatMap((key) => {
+          const { name, port } = BOOKSYNC_APIS[key];
+          return [
+            { from: name, to: POSTGRES_HOST, port: postgres.port },
+            { from: TRAEFIK, to: name, port },
+            ...(c.apis[key].internetEgress ? [{ from: name, to: INTERNET, port: 443 }] : []),
+          ];
+        }),
+      ],
     });
 
     if (c.ingress.enabled) {

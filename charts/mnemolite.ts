@@ -119,12 +119,13 @@ export class MnemoLiteChart extends Chart {
 
     // networks: frontend (the API only) and backend, internal: true.
     const workers = c.worker.enabled ? [WORKER] : [];
+    const backups = db.backup ? [db.backup.name] : [];
     const connections: Connection[] = [
-      ...[API, ...workers].map((from) => ({ from, to: DB_HOST, port: db.port })),
+      ...[API, ...workers, ...backups].map((from) => ({ from, to: DB_HOST, port: db.port })),
       { from: loadBalancer ? ANYWHERE : TRAEFIK, to: API, port: API_PORT },
       ...(c.api.internetEgress ? [{ from: API, to: INTERNET, port: 443 }] : []),
     ];
-    new BackendNetwork(this, 'network', { system, cluster: config.cluster, workloads: [DB_HOST, API, ...workers], connections });
+    new BackendNetwork(this, 'network', { system, cluster: config.cluster, workloads: [DB_HOST, API, ...workers, ...backups], connections });
 
     if (!loadBalancer) {
       new TraefikIngress(this, 'ingress', {

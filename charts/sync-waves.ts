@@ -5,7 +5,7 @@
  *   1  Postgres: its init ConfigMap, Service and StatefulSet. Its claim template is created
  *      by the StatefulSet controller with the pod, in this same wave: local-path binds on
  *      first consumer, so a claim in an earlier wave would wait forever.
- *   2  the APIs and the worker
+ *   2  the APIs, the worker and the backup CronJob
  *   3  Ingress
  * Secrets and SealedSecrets hold keys: Argo CD never prunes or deletes them.
  */
@@ -14,7 +14,7 @@ import { ApiObject, Chart } from 'cdk8s';
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
-const WAVE_BY_COMPONENT: Record<string, number> = { namespace: 0, credentials: 0, network: 0, database: 1, api: 2, worker: 2, ingress: 3 };
+const WAVE_BY_COMPONENT: Record<string, number> = { namespace: 0, credentials: 0, network: 0, database: 1, api: 2, worker: 2, backup: 2, ingress: 3 };
 
 /** The wave of an object, from its app.kubernetes.io/component label. */
 export function syncWave(component: string | undefined): number {

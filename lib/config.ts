@@ -80,6 +80,28 @@ const cluster = z.strictObject({
 });
 export type ClusterConfig = z.output<typeof cluster>;
 
+const CRON_FIELD = String.raw`(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(\/[0-9]+)?)*`;
+
+/**
+ * Nightly pg_dump of the database into a volume of its own: its storage class and size are
+ * separate from the database's, so the dumps can live on another disk or an NFS class.
+ */
+const backupSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Cron schedule, in the cluster's time zone unless timeZone is set. */
+  schedule: z
+    .string()
+    .regex(new RegExp(`^${CRON_FIELD}( ${CRON_FIELD}){4}$`), 'must be a five-field cron schedule such as "30 3 * * *" (03:30 every day)')
+    .default('30 3 * * *'),
+  timeZone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Europe/Paris"').optional(),
+  /** How many dumps to keep; older ones are deleted after each successful dump. */
+  keep: z.int().min(1).max(365).default(7),
+  /** The dumps' storage class; the cluster's default class when unset. */
+  storageClass: dnsLabel.optional(),
+  size: memory.refine((q) => memoryBytes(q)! >= 2 ** 30, 'must be at least 1Gi').default('10Gi'),
+});
+export type BackupConfig = z.output<typeof backupSchema>;
+
 /** The pgvector Postgres of one system; requests equal limits (Guaranteed QoS). */
 function postgresSchema(defaults: { image: string; storage: string; resources: Compute; maxConnections: number }) {
   return z.strictObject({
@@ -92,6 +114,7 @@ function postgresSchema(defaults: { image: string; storage: string; resources: C
       })
       .prefault(defaults.resources),
     maxConnections: z.int().min(10).max(1000).default(defaults.maxConnections),
+    backup: backupSchema.prefault({}),
   });
 }
 export type PostgresConfig = z.output<ReturnType<typeof postgresSchema>>;

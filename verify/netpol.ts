@@ -60,7 +60,7 @@ export const netpol: Check = {
           // Only the connections of the system's own workloads (kube-system has no policies here).
           const workloads = fs
             .readdirSync(path.join(REPO, 'dist', env, system))
-            .filter((f) => /-(deployment|statefulset)-/.test(f))
+            .filter((f) => /-(deployment|statefulset|cronjob)-/.test(f))
             .map((f) => YAML.parse(fs.readFileSync(path.join(input, f), 'utf8')))
             .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
           const focus = ['--dirpath', input, '--focusworkload', workloads.join(',')];

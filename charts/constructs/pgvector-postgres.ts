@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { PostgresConfig } from '../../lib/config';
 import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
 import { kubeScoreIgnore } from './lint-exceptions';
+import { BACKUP_DIR, PostgresBackup } from './postgres-backup';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
 import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from './postgres-settings';
 import { imageTag, selectorLabels, workloadLabels } from './workload-identity';
@@ -60,11 +61,16 @@ export class PgvectorPostgres extends Construct {
   public readonly host: string;
   public readonly port = POSTGRES_PORT;
   public readonly image: string;
+  /** The claim of the dumps' volume, made from the `backups` claim template for pod 0. */
+  public readonly backupClaim: string;
+  /** The backup CronJob, when backups are on. */
+  public readonly backup?: PostgresBackup;
 
   constructor(scope: Construct, id: string, props: PgvectorPostgresProps) {
     super(scope, id);
     this.host = props.name;
     this.image = props.config.image;
+    this.backupClaim = `backups-${props.name}-0`;
     const identity = { name: props.name, system: props.system, component: 'database', version: imageTag(props.config.image) };
     const labels = workloadLabels(identity);
     const memoryLimit = memoryBytes(props.config.resources.memory)!;
@@ -146,6 +152,8 @@ export class PgvectorPostgres extends Construct {
                   { name: 'run', mountPath: '/var/run/postgresql' },
                   { name: 'tmp', mountPath: '/tmp' },
                   { name: 'shm', mountPath: '/dev/shm' },
+                  // The dumps, to restore from inside the pod (npm run restore).
+                  { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
                 ],
               },
             ],
@@ -173,6 +181,16 @@ export class PgvectorPostgres extends Construct {
               resources: { requests: { storage: k8s.Quantity.fromString(props.config.storage) } },
             },
           },
+          // Always there (claim templates cannot change in place), used by the backup CronJob.
+          // Created with the pod, so local-path binds it with the database, on its node.
+          {
+            metadata: { name: 'backups', labels: selectorLabels(identity) },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.config.backup.storageClass ?? props.storageClass,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.config.backup.size) } },
+            },
+          },
         ],
       },
     };
@@ -182,6 +200,10 @@ export class PgvectorPostgres extends Construct {
     const manifest = k8s.toJson_KubeStatefulSetProps(statefulSet)!;
     manifest.spec.volumeClaimTemplates = manifest.spec.volumeClaimTemplates.map((t: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...t }));
     new ApiObject(this, 'statefulset', { ...k8s.KubeStatefulSet.GVK, ...manifest });
+
+    if (props.config.backup.enabled) {
+      this.backup = new PostgresBackup(this, 'backup', { db: this, system: props.system, database: props.database, admin: props.admin, config: props.config.backup, arm64: props.arm64 });
+    }
   }
 }
 

@@ -1,0 +1,76 @@
+/** The backup CronJob of every system's Postgres: schedule and retention from config, its own volume, one run at a time, restricted. */
+import { BACKUP_DIR, BACKUP_SCRIPT } from '../charts/constructs/postgres-backup';
+import { SYSTEMS } from '../charts/systems';
+import { ENVIRONMENTS, loadConfig, objectsFor, objectsOf } from './support/synth';
+
+const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
+const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+describe.each(cases)('%s/%s backup', (env, system) => {
+  const objects: any[] = objectsOf(env, system);
+  const sts = objects.find((o) => o.kind === 'StatefulSet');
+  const cron = objects.find((o) => o.kind === 'CronJob');
+  const pg = sts.spec.template.spec.containers[0];
+  const backup = (loadConfig(env) as any)[system].postgres.backup;
+  const job = cron.spec.jobTemplate.spec;
+  const pod = job.template.spec;
+  const container = pod.containers[0];
+
+  test('runs on the configured schedule, one at a time, with a deadline and short histories', () => {
+    expect(cron.metadata.name).toBe(`${sts.metadata.name}-backup`);
+    expect(cron.spec.schedule).toBe(backup.schedule);
+    expect(cron.spec.timeZone).toBe(backup.timeZone);
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    expect(cron.spec.startingDeadlineSeconds).toBeGreaterThan(0);
+    expect(job.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(cron.spec.successfulJobsHistoryLimit).toBeLessThanOrEqual(5);
+    expect(cron.spec.failedJobsHistoryLimit).toBeLessThanOrEqual(5);
+  });
+
+  test('dumps in custom format as the admin role, from the database Service, keeping the configured number', () => {
+    expect(container.command).toEqual(['sh', '-c', BACKUP_SCRIPT]);
+    expect(BACKUP_SCRIPT).toContain('pg_dump --format=custom');
+    const e = envOf(container);
+    const db = envOf(pg);
+    expect(e).toMatchObject({ PGHOST: sts.metadata.name, PGPORT: '5432', PGUSER: db.POSTGRES_USER, PGDATABASE: db.POSTGRES_DB, KEEP: String(backup.keep), BACKUP_DIR });
+    const adminSecret = sts.spec.template.spec.volumes.find((v: any) => v.projected).projected.sources.find((s: any) => s.secret.items[0].path === db.POSTGRES_USER).secret.name;
+    expect(e.PGPASSWORD).toEqual({ secretKeyRef: { name: adminSecret, key: 'password' } });
+    expect(container.image).toBe(pg.image);
+  });
+
+  test('writes to the claim of the StatefulSet\'s backups template, with its own storage class and size', () => {
+    const volume = pod.volumes.find((v: any) => v.persistentVolumeClaim);
+    expect(volume.persistentVolumeClaim.claimName).toBe(`backups-${sts.metadata.name}-0`);
+    expect(container.volumeMounts).toContainEqual({ name: volume.name, mountPath: BACKUP_DIR });
+    const template = sts.spec.volumeClaimTemplates.find((t: any) => t.metadata.name === 'backups');
+    expect(template.spec.storageClassName).toBe(backup.storageClass ?? loadConfig(env).cluster.storageClass);
+    expect(template.spec.resources.requests.storage).toBe(backup.size);
+    expect(pg.volumeMounts).toContainEqual({ name: 'backups', mountPath: BACKUP_DIR, readOnly: true });
+  });
+
+  test('runs restricted as the postgres user, never retried forever', () => {
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.restartPolicy).toBe('Never');
+    expect(job.backoffLimit).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('backup configured', () => {
+  test('schedule, time zone, retention, storage class and size come from config', () => {
+    const objects: any[] = objectsFor({ booksync: { postgres: { backup: { schedule: '0 2 * * 0', timeZone: 'Europe/Paris', keep: 4, storageClass: 'nfs-client', size: '50Gi' } } } }, 'booksync');
+    const cron = objects.find((o) => o.kind === 'CronJob');
+    expect(cron.spec.schedule).toBe('0 2 * * 0');
+    expect(cron.spec.timeZone).toBe('Europe/Paris');
+    expect(envOf(cron.spec.jobTemplate.spec.template.spec.containers[0]).KEEP).toBe('4');
+    const template = objects.find((o) => o.kind === 'StatefulSet').spec.volumeClaimTemplates.find((t: any) => t.metadata.name === 'backups');
+    expect(template.spec).toMatchObject({ storageClassName: 'nfs-client', resources: { requests: { storage: '50Gi' } } });
+  });
+
+  test('switched off: no CronJob and no policy for it; the volume stays (claim templates cannot change in place)', () => {
+    const objects: any[] = objectsFor({ mnemolite: { postgres: { backup: { enabled: false } } } }, 'mnemolite');
+    expect(objects.some((o) => o.kind === 'CronJob')).toBe(false);
+    expect(JSON.stringify(objects.filter((o) => o.kind === 'NetworkPolicy'))).not.toContain('db-backup');
+    expect(objects.find((o) => o.kind === 'StatefulSet').spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['data', 'backups']);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The nightly backup of a pgvector Postgres: a CronJob that runs `pg_dump --format=custom`
+ * as the admin role into the StatefulSet's `backups` volume (its own storage class and size),
+ * then keeps the newest N dumps. One dump at a time (Forbid), a deadline, short histories,
+ * and the same Pod Security "restricted" context as everything else.
+ *
+ * How it starts: the CronJob controller creates a Job on the schedule; its pod runs the
+ * postgres image's own pg_dump against the database Service. The volume is local-path's
+ * node-local disk by default, so the pod lands on the database's node.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { BackupConfig } from '../../lib/config';
+import { kubeScoreIgnore } from './lint-exceptions';
+import { DatabaseRole, POSTGRES_UID } from './pgvector-postgres';
+import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
+import { workloadLabels } from './workload-identity';
+
+/** Where the dumps are, in the backup pod and (read-only) in the database pod. */
+export const BACKUP_DIR = '/backups';
+
+/**
+ * The backup, as the pod runs it with `sh -c`: a dump named <database>-<UTC time>.dump,
+ * written under a temporary name and renamed when complete, then all but the newest $KEEP
+ * removed. Connection settings come from the libpq variables (PGHOST, PGUSER, PGPASSWORD…).
+ */
+export const BACKUP_SCRIPT = [
+  'set -eu',
+  'target="$BACKUP_DIR/$PGDATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump"',
+  'pg_dump --format=custom --no-password --file="$target.partial"',
+  'mv "$target.partial" "$target"',
+  'echo "wrote $target ($(du -h "$target" | cut -f1))"',
+  'ls -1 "$BACKUP_DIR/$PGDATABASE"-*.dump | sort -r | tail -n +$((KEEP + 1)) | while read -r old; do rm -f -- "$old"; echo "removed $old"; done',
+].join('\n');
+
+export interface PostgresBackupProps {
+  /** The database Service and StatefulSet it backs up. */
+  readonly db: { readonly host: string; readonly port: number; readonly image: string; readonly backupClaim: string };
+  readonly system: string;
+  readonly database: string;
+  readonly admin: DatabaseRole;
+  readonly config: BackupConfig;
+  readonly arm64: boolean;
+}
+
+export class PostgresBackup extends Construct {
+  /** The CronJob's name, also its pods' app.kubernetes.io/name (for network policies). */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: PostgresBackupProps) {
+    super(scope, id);
+    this.name = `${props.db.host}-backup`;
+    const labels = workloadLabels({ name: this.name, system: props.system, component: 'backup', version: props.db.image.split(':').pop()! });
+    const resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+    new k8s.KubeCronJob(this, 'cronjob', {
+      metadata: { name: this.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id') },
+      spec: {
+        schedule: props.config.schedule,
+        timeZone: props.config.timeZone,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 2,
+            activeDeadlineSeconds: 3600,
+            template: {
+              metadata: { labels },
+              spec: {
+                restartPolicy: 'Never',
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                securityContext: restrictedPodSecurity(POSTGRES_UID),
+                affinity: archAffinity(props.arm64),
+                containers: [
+                  {
+                    name: 'pg-dump',
+                    image: props.db.image,
+                    imagePullPolicy: 'IfNotPresent',
+                    command: ['sh', '-c', BACKUP_SCRIPT],
+                    env: [
+                      { name: 'PGHOST', value: props.db.host },
+                      { name: 'PGPORT', value: String(props.db.port) },
+                      { name: 'PGUSER', value: props.admin.role },
+                      { name: 'PGDATABASE', value: props.database },
+                      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: props.admin.secretName, key: 'password' } } },
+                      { name: 'BACKUP_DIR', value: BACKUP_DIR },
+                      { name: 'KEEP', value: String(props.config.keep) },
+                    ],
+                    resources: resourceRequirements(resources, ['64Mi']),
+                    securityContext: restrictedContainerSecurity(POSTGRES_UID),
+                    volumeMounts: [
+                      { name: 'backups', mountPath: BACKUP_DIR },
+                      { name: 'tmp', mountPath: '/tmp' },
+                    ],
+                  },
+                ],
+                volumes: [{ name: 'backups', persistentVolumeClaim: { claimName: props.db.backupClaim } }, scratchVolume('tmp', '64Mi')],
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+}
