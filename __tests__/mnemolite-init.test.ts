@@ -4,7 +4,7 @@
  * the wire, its database owned by POSTGRES_USER as the image leaves it), then checks the extensions.
  */
 import * as fs from 'fs';
-import { Run, describeWithPsql, entrypoint, expectClean, expectRerunChangesNothing, hnswNeighbours, pgEnv, writeConfigMap } from './support/init-harness';
+import { Run, describeWithPsql, entrypoint, expectClean, expectRerunChangesNothing, hnswNeighbours, pgEnv, writeConfigMap, writeDir } from './support/init-harness';
 import { PgliteServer, startPgliteServer } from './support/pglite-server';
 import { find, objectsOf } from './support/synth';
 
@@ -85,6 +85,19 @@ describeWithPsql('MnemoLite Postgres init files, run as the postgres entrypoint 
   });
 
   test('a second run exits 0 and changes nothing', () => expectRerunChangesNothing(env, snapshot));
+
+  test('with the exporter password mounted (metrics on), the init files add postgres_exporter, a pg_monitor login and nothing more', async () => {
+    const passwords = writeDir('roles-', { postgres_exporter: `exp'orter "pass" $x` }, 0o440);
+    try {
+      expect((await entrypoint({ ...env, DB_ROLE_PASSWORDS_DIR: passwords })).code).toBe(0);
+    } finally {
+      fs.rmSync(passwords, { recursive: true, force: true });
+    }
+    const roles = await rows(
+      `SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, pg_has_role('postgres_exporter', 'pg_monitor', 'member') AS monitor FROM pg_roles WHERE rolname = 'postgres_exporter'`,
+    );
+    expect(roles).toEqual([{ rolcanlogin: true, rolsuper: false, rolcreaterole: false, rolcreatedb: false, monitor: true }]);
+  });
 
   // Last: PGlite has neither extension, which proves the switch reaches the SQL; the init
   // runs in one transaction, so the partman schema made before the failure is rolled back.

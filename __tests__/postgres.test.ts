@@ -4,6 +4,7 @@ import * as path from 'path';
 import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from '../charts/constructs/postgres-settings';
 import { SYSTEMS } from '../charts/systems';
 import { cpuMillis, memoryBytes } from '../lib/quantity';
+import { parseEnvironment } from '../lib/config';
 import { ENVIRONMENTS, REPO, find, loadConfig, objectsFor, objectsOf } from './support/synth';
 
 const MiB = 2 ** 20;
@@ -40,12 +41,13 @@ describe.each(cases)('%s/%s Postgres', (env, system) => {
     expect({ cpu, memory }).toEqual({ cpu: pg.resources.limits.cpu, memory: pg.resources.limits.memory });
   });
 
-  test('mounts the init ConfigMap built from sql/<system>/ at /docker-entrypoint-initdb.d', () => {
+  test('mounts the init ConfigMap built from sql/common/ and sql/<system>/ at /docker-entrypoint-initdb.d', () => {
     const volume = pod.volumes.find((v: any) => v.configMap);
     expect(pg.volumeMounts.find((m: any) => m.name === volume.name)).toMatchObject({ mountPath: '/docker-entrypoint-initdb.d', readOnly: true });
     const configMap = find(objects, 'ConfigMap', volume.configMap.name);
-    const dir = path.join(REPO, 'sql', system);
-    const files = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    const files = Object.fromEntries(
+      ['common', system].flatMap((folder) => fs.readdirSync(path.join(REPO, 'sql', folder)).map((f) => [f, fs.readFileSync(path.join(REPO, 'sql', folder, f), 'utf8')])),
+    );
     expect(configMap.data).toEqual(files);
   });
 
@@ -119,5 +121,33 @@ describe('Postgres settings', () => {
     const pg = (objects.find((o) => o.kind === 'StatefulSet') as any).spec.template.spec.containers[0];
     expect(settingsOf(pg).shared_buffers).toBe('512MB');
     expect(pg.resources.limits).toMatchObject({ cpu: '2', memory: '2Gi' });
+  });
+});
+
+describe('metrics (off by default)', () => {
+  const withMetrics = (system: string) => objectsFor({ [system]: { postgres: { metrics: { enabled: true } } } }, system);
+  const podOf = (objects: any[]) => objects.find((o) => o.kind === 'StatefulSet').spec.template.spec;
+
+  test.each(SYSTEMS.map((s) => s.name))('%s: no exporter, no exporter Secret, no port 9187 unless asked', (system) => {
+    const objects = objectsFor({}, system);
+    expect(podOf(objects).containers.map((c: any) => c.name)).toEqual(['postgres']);
+    expect(JSON.stringify(objects)).not.toContain('9187');
+    expect(SYSTEMS.find((s) => s.name === system)!.secrets(parseEnvironment({}, 'test')).map((s) => s.name)).not.toContain('db-postgres-exporter');
+  });
+
+  test.each(SYSTEMS.map((s) => s.name))('%s: a postgres_exporter sidecar with its own pg_monitor role Secret, scraped only by Prometheus', (system) => {
+    const objects = withMetrics(system);
+    const pod = podOf(objects);
+    const exporter = pod.containers.find((c: any) => c.name === 'metrics');
+    expect(exporter.image).toMatch(/^quay\.io\/prometheuscommunity\/postgres-exporter:v[0-9.]+$/);
+    expect(exporter.env.find((e: any) => e.name === 'DATA_SOURCE_PASS').valueFrom.secretKeyRef).toEqual({ name: 'db-postgres-exporter', key: 'password' });
+    const projected = pod.volumes.find((v: any) => v.projected).projected.sources.map((s: any) => s.secret.items[0].path);
+    expect(projected).toContain('postgres_exporter');
+    const config = parseEnvironment({ [system]: { postgres: { metrics: { enabled: true } } } }, 'test');
+    const secret = SYSTEMS.find((s) => s.name === system)!.secrets(config).find((s) => s.name === 'db-postgres-exporter')!;
+    expect(secret.type).toBe('kubernetes.io/basic-auth');
+    const policy = objects.find((o: any) => o.kind === 'NetworkPolicy' && o.spec.ingress?.some((r: any) => r.ports[0].port === 9187)) as any;
+    const rule = policy.spec.ingress.find((r: any) => r.ports[0].port === 9187);
+    expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }]);
   });
 });

@@ -5,7 +5,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ApiConfig, EnvironmentConfig } from '../lib/config';
-import { SecretSpec, databaseUrl, roleSecret, roleSecretName } from '../lib/secrets';
+import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../lib/secrets';
 import { BackendNetwork, INTERNET, TRAEFIK } from './constructs/backend-network';
 import { PgvectorPostgres } from './constructs/pgvector-postgres';
 import { PythonService, SecretKey } from './constructs/python-service';
@@ -52,6 +52,7 @@ export function booksyncSecrets(config: EnvironmentConfig): SecretSpec[] {
       },
     },
     { ...base, name: 'data-api-secrets', type: 'Opaque', data: { APP_SECRET_KEY: { generated: 'BOOKSYNC_APP_SECRET_KEY' } } },
+    ...exporterSecrets(base, 'BOOKSYNC', c.postgres.metrics.enabled),
   ];
 }
 
@@ -114,6 +115,7 @@ export class BookSyncChart extends Chart {
       workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name), ...backups],
       connections: [
         ...backups.map((from) => ({ from, to: POSTGRES_HOST, port: postgres.port })),
+        ...postgres.scrapers,
         ...API_KEYS.flatMap((key) => {
           const { name, port } = BOOKSYNC_APIS[key];
           return [

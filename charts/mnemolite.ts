@@ -5,7 +5,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, MnemoLiteConfig } from '../lib/config';
-import { SecretSpec, databaseUrl, roleSecret, roleSecretName } from '../lib/secrets';
+import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../lib/secrets';
 import { NOTICE } from '../lib/synth';
 import { ANYWHERE, BackendNetwork, Connection, INTERNET, TRAEFIK } from './constructs/backend-network';
 import { PgvectorPostgres } from './constructs/pgvector-postgres';
@@ -38,6 +38,7 @@ export function mnemoliteSecrets(config: EnvironmentConfig): SecretSpec[] {
       type: 'Opaque',
       data: { OPENAI_API_KEY: { provided: 'MNEMOLITE_OPENAI_API_KEY', hint: 'Optional OpenAI API key of the MnemoLite API; leave empty to run without', optional: true } },
     },
+    ...exporterSecrets(base, 'MNEMOLITE', c.postgres.metrics.enabled),
   ];
 }
 
@@ -122,6 +123,7 @@ export class MnemoLiteChart extends Chart {
     const backups = db.backup ? [db.backup.name] : [];
     const connections: Connection[] = [
       ...[API, ...workers, ...backups].map((from) => ({ from, to: DB_HOST, port: db.port })),
+      ...db.scrapers,
       { from: loadBalancer ? ANYWHERE : TRAEFIK, to: API, port: API_PORT },
       ...(c.api.internetEgress ? [{ from: API, to: INTERNET, port: 443 }] : []),
     ];

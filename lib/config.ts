@@ -102,6 +102,16 @@ const backupSchema = z.strictObject({
 });
 export type BackupConfig = z.output<typeof backupSchema>;
 
+/** An optional postgres_exporter sidecar, for users who run Prometheus. */
+const metricsSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  image: pinnedImage.default('quay.io/prometheuscommunity/postgres-exporter:v0.17.1'),
+  /** The Prometheus pods allowed to scrape it (port 9187). */
+  scrapeFrom: z
+    .strictObject({ namespace: dnsLabel.default('monitoring'), podLabels: labelMap.default({ 'app.kubernetes.io/name': 'prometheus' }) })
+    .prefault({}),
+});
+
 /** The pgvector Postgres of one system; requests equal limits (Guaranteed QoS). */
 function postgresSchema(defaults: { image: string; storage: string; resources: Compute; maxConnections: number }) {
   return z.strictObject({
@@ -115,6 +125,7 @@ function postgresSchema(defaults: { image: string; storage: string; resources: C
       .prefault(defaults.resources),
     maxConnections: z.int().min(10).max(1000).default(defaults.maxConnections),
     backup: backupSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
   });
 }
 export type PostgresConfig = z.output<ReturnType<typeof postgresSchema>>;

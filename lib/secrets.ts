@@ -33,6 +33,14 @@ export function roleSecretName(role: string): string {
   return `db-${role.replace(/_/g, '-')}`;
 }
 
+/** postgres_exporter's monitoring role (sql/common/90-metrics-role.sh). */
+export const EXPORTER_ROLE = 'postgres_exporter';
+
+/** The exporter role's Secret, when metrics are on; `prefix` names the env-file key (BOOKSYNC…). */
+export function exporterSecrets(base: Pick<SecretSpec, 'namespace' | 'labels'>, prefix: string, enabled: boolean): SecretSpec[] {
+  return enabled ? [roleSecret(base, roleSecretName(EXPORTER_ROLE), EXPORTER_ROLE, `${prefix}_DB_EXPORTER_PASSWORD`)] : [];
+}
+
 /** A basic-auth Secret for a database role, with any further keys (its DATABASE_URL). */
 export function roleSecret(
   base: Pick<SecretSpec, 'namespace' | 'labels'>,

@@ -16,7 +16,14 @@ export const INTERNET = { kind: 'internet' } as const;
 /** Any source address (a LoadBalancer Service exposed by k3s ServiceLB). */
 export const ANYWHERE = { kind: 'anywhere' } as const;
 
-export type Endpoint = string | typeof TRAEFIK | typeof INTERNET | typeof ANYWHERE;
+/** Pods of another namespace (Prometheus, for instance). */
+export interface PodsIn {
+  readonly kind: 'pods';
+  readonly namespace: string;
+  readonly podLabels: Record<string, string>;
+}
+
+export type Endpoint = string | typeof TRAEFIK | typeof INTERNET | typeof ANYWHERE | PodsIn;
 
 /** One allowed connection: `from` may open TCP connections to `to` on `port`. */
 export interface Connection {
@@ -88,6 +95,8 @@ function peers(end: Endpoint, props: BackendNetworkProps): k8s.NetworkPolicyPeer
       return [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_V4 } }];
     case 'anywhere':
       return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
+    case 'pods':
+      return [inNamespace(end.namespace, end.podLabels)];
   }
 }
 

@@ -12,6 +12,8 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PostgresConfig } from '../../lib/config';
+import { EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
+import { Connection } from './backend-network';
 import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
 import { kubeScoreIgnore } from './lint-exceptions';
 import { BACKUP_DIR, PostgresBackup } from './postgres-backup';
@@ -22,6 +24,10 @@ import { imageTag, selectorLabels, workloadLabels } from './workload-identity';
 /** uid and gid of the postgres user in the official (and pgvector) images. */
 export const POSTGRES_UID = 999;
 export const POSTGRES_PORT = 5432;
+/** postgres_exporter's port, when metrics are on. */
+export const METRICS_PORT = 9187;
+/** Init scripts every system's Postgres runs (the metrics role). */
+const COMMON_INIT_SCRIPTS = path.join(__dirname, '..', '..', 'sql', 'common');
 /** Where each role's password file is mounted: <dir>/<role>. */
 export const ROLE_PASSWORDS_DIR = '/run/secrets/db-roles';
 const DATA_MOUNT = '/var/lib/postgresql/data';
@@ -65,6 +71,8 @@ export class PgvectorPostgres extends Construct {
   public readonly backupClaim: string;
   /** The backup CronJob, when backups are on. */
   public readonly backup?: PostgresBackup;
+  /** Who may scrape the metrics sidecar: network connections for the system's policies. */
+  public readonly scrapers: Connection[];
 
   constructor(scope: Construct, id: string, props: PgvectorPostgresProps) {
     super(scope, id);
@@ -79,17 +87,24 @@ export class PgvectorPostgres extends Construct {
       ...postgresCpuSettings(cpuMillis(props.config.resources.cpu)!),
       ...props.extraSettings,
     };
-    const roles = [props.admin, ...(props.serviceRoles ?? [])];
+    const metrics = props.config.metrics;
+    const exporter = { role: EXPORTER_ROLE, secretName: roleSecretName(EXPORTER_ROLE) };
+    const roles = [props.admin, ...(props.serviceRoles ?? []), ...(metrics.enabled ? [exporter] : [])];
+    this.scrapers = metrics.enabled ? [{ from: { kind: 'pods', ...metrics.scrapeFrom }, to: props.name, port: METRICS_PORT }] : [];
 
     const initScripts = new k8s.KubeConfigMap(this, 'init', {
       metadata: { name: `${props.name}-init`, labels },
-      data: readScripts(props.initScriptsDir),
+      data: readScripts([COMMON_INIT_SCRIPTS, props.initScriptsDir]),
     });
 
     // The Service clients use, and the headless one that governs the StatefulSet's pod names.
     const ports = [{ name: 'postgres', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }];
+    const metricsPort = { name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' };
     const headless = `${props.name}-headless`;
-    new k8s.KubeService(this, 'service', { metadata: { name: props.name, labels }, spec: { type: 'ClusterIP', selector: selectorLabels(identity), ports } });
+    new k8s.KubeService(this, 'service', {
+      metadata: { name: props.name, labels },
+      spec: { type: 'ClusterIP', selector: selectorLabels(identity), ports: [...ports, ...(metrics.enabled ? [metricsPort] : [])] },
+    });
     new k8s.KubeService(this, 'headless', { metadata: { name: headless, labels }, spec: { clusterIp: 'None', selector: selectorLabels(identity), ports } });
 
     const pgIsReady = (...where: string[]) => ['pg_isready', ...where, `--username=${props.admin.role}`, `--dbname=${props.database}`, '--quiet'];
@@ -109,7 +124,7 @@ export class PgvectorPostgres extends Construct {
         updateStrategy: { type: 'RollingUpdate' },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: metrics.enabled ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT) } : undefined },
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
@@ -156,6 +171,7 @@ export class PgvectorPostgres extends Construct {
                   { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
                 ],
               },
+              ...(metrics.enabled ? [exporterContainer(metrics.image, props.database, exporter.secretName)] : []),
             ],
             volumes: [
               { name: 'init-scripts', configMap: { name: initScripts.name, defaultMode: 0o444 } },
@@ -207,8 +223,34 @@ export class PgvectorPostgres extends Construct {
   }
 }
 
-/** The init scripts of a folder, by file name (the entrypoint runs them in that order). */
-function readScripts(dir: string): Record<string, string> {
-  const files = fs.readdirSync(dir).sort();
-  return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+/** The init scripts of the folders, by file name (the entrypoint runs them in that order). */
+function readScripts(dirs: string[]): Record<string, string> {
+  const files = dirs.flatMap((dir) => fs.readdirSync(dir).map((f) => [f, path.join(dir, f)]));
+  return Object.fromEntries(files.sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, file]) => [f, fs.readFileSync(file, 'utf8')]));
+}
+
+/**
+ * postgres_exporter beside Postgres, reading it over the pod's loopback as the
+ * pg_monitor-only role. How it starts: the image's entrypoint runs postgres_exporter, which
+ * serves /metrics on 9187.
+ */
+function exporterContainer(image: string, database: string, secretName: string): k8s.Container {
+  const port = k8s.IntOrString.fromString('metrics');
+  const resources = { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
+  return {
+    name: 'metrics',
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    env: [
+      { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES_PORT}/${database}?sslmode=disable` },
+      { name: 'DATA_SOURCE_USER', valueFrom: { secretKeyRef: { name: secretName, key: 'username' } } },
+      { name: 'DATA_SOURCE_PASS', valueFrom: { secretKeyRef: { name: secretName, key: 'password' } } },
+    ],
+    ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+    startupProbe: { tcpSocket: { port }, periodSeconds: 5, failureThreshold: 24 },
+    readinessProbe: { httpGet: { path: '/metrics', port }, periodSeconds: 30, timeoutSeconds: 10 },
+    livenessProbe: { tcpSocket: { port }, periodSeconds: 30, timeoutSeconds: 5 },
+    resources: resourceRequirements(resources),
+    securityContext: restrictedContainerSecurity(POSTGRES_UID),
+  };
 }
