@@ -8,6 +8,12 @@
  * over the Unix socket. Every role must then log in over TCP with SCRAM-SHA-256 and be held to what
  * the README promises, and a second run of the init files must change nothing.
  *
+ * Then the day-two path: every service role fills a table in its schema (vectors with an HNSW
+ * index for the vector role), the backup CronJob's own command line (read from its manifest) dumps
+ * the database into a folder that already holds KEEP older dumps, the database is dropped and made
+ * again as on a fresh cluster, the documented restore (lib/restore.ts) runs, and every table must
+ * come back with the same row count and checksum, owners, grants and HNSW search.
+ *
  * The server is PostgreSQL 16 with pgvector 0.6 from PyPI's pgserver, pip-installed once into a
  * cached venv (the image runs 17 with pgvector 0.8). initdb refuses root: as root, the server and
  * the init step run as the system user `pgverify`, as the pod runs them as uid 999.
@@ -17,6 +23,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { restoreArgs } from '../lib/restore';
 import { toolCacheDir } from '../lib/tools';
 import { Check, REPO, exec, requireCommand, withTempDir } from './check';
 
@@ -151,11 +158,15 @@ function manifests(system: string): any[] {
     .map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
 }
 
-/** The StatefulSet container that runs the postgres image (it sets POSTGRES_USER), with its pod's volumes. */
-function postgresContainer(objects: any[]): { container: any; volumes: any[] } | undefined {
-  for (const set of objects.filter((o) => o.kind === 'StatefulSet')) {
-    const container = set.spec.template.spec.containers.find((c: any) => c.env?.some((e: any) => e.name === 'POSTGRES_USER'));
-    if (container) return { container, volumes: set.spec.template.spec.volumes ?? [] };
+/**
+ * The first container of a StatefulSet's or CronJob's pods that sets the variable name, with its
+ * pod's volumes: the postgres container sets POSTGRES_USER, the backup's sets BACKUP_DIR.
+ */
+function containerWith(objects: any[], kind: 'StatefulSet' | 'CronJob', name: string): { container: any; volumes: any[] } | undefined {
+  for (const o of objects.filter((o) => o.kind === kind)) {
+    const pod = kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
+    const container = pod.containers.find((c: any) => c.env?.some((e: any) => e.name === name));
+    if (container) return { container, volumes: pod.volumes ?? [] };
   }
   return undefined;
 }
@@ -186,6 +197,12 @@ function hostilePassword(): string {
   return `-${tokens.join('')}`;
 }
 
+/** Gives a file or folder to the server user, with a mode. */
+function giveTo(user: ServerUser, file: string, mode: number): void {
+  fs.chmodSync(file, mode);
+  if (process.getuid!() === 0) fs.chownSync(file, user.uid, user.gid);
+}
+
 /** Writes a file with a mode, owned by root and the group (a pod's fsGroup). */
 function writeMounted(file: string, text: string, mode: number, gid?: number): void {
   fs.writeFileSync(file, text);
@@ -195,7 +212,10 @@ function writeMounted(file: string, text: string, mode: number, gid?: number): v
 
 /** The container's mounts laid out under a folder, and the passwords of the role files among them. */
 class Pod {
+  /** By file name (the role). */
   readonly passwords = new Map<string, string>();
+  /** By `<Secret name>/<key>`, as a secretKeyRef names them. */
+  readonly secrets = new Map<string, string>();
   private readonly mounts: Array<[string, string]> = [];
 
   /**
@@ -214,13 +234,16 @@ class Pod {
         if (!configMap) throw new Error(`volume ${mount.name}: no ConfigMap ${volume.configMap.name}`);
         for (const [name, text] of Object.entries<string>(configMap.data)) writeMounted(path.join(dir, name), text, volume.configMap.defaultMode ?? 0o644);
       } else if (volume.projected) {
-        for (const item of volume.projected.sources.flatMap((s: any) => s.secret?.items ?? [])) {
-          this.passwords.set(item.path, hostilePassword());
-          writeMounted(path.join(dir, item.path), this.passwords.get(item.path)!, item.mode ?? volume.projected.defaultMode ?? 0o644, asRoot ? user.gid : undefined);
+        for (const secret of volume.projected.sources.flatMap((s: any) => (s.secret ? [s.secret] : []))) {
+          for (const item of secret.items ?? []) {
+            const password = hostilePassword();
+            this.passwords.set(item.path, password);
+            this.secrets.set(`${secret.name}/${item.key}`, password);
+            writeMounted(path.join(dir, item.path), password, item.mode ?? volume.projected.defaultMode ?? 0o644, asRoot ? user.gid : undefined);
+          }
         }
       } else {
-        fs.chmodSync(dir, 0o700);
-        if (asRoot) fs.chownSync(dir, user.uid, user.gid);
+        giveTo(user, dir, 0o700);
       }
       this.mounts.push([mount.mountPath, dir]);
     }
@@ -273,8 +296,12 @@ interface Cluster {
   readonly admin: string;
   readonly database: string;
   readonly passwords: Map<string, string>;
+  /** The passwords by `<Secret name>/<key>`. */
+  readonly secrets: Map<string, string>;
   /** The pod's environment for the init step: over the socket, as the image's first start. */
   readonly initEnv: Record<string, string>;
+  /** The system's folder. */
+  readonly dir: string;
 }
 
 /** postgresql.conf lines: the container's settings, then this server's. */
@@ -325,12 +352,15 @@ function runInitFiles(c: Cluster): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // Logins over TCP
 
+/** libpq's variables for the server over TCP, its binaries first on PATH. */
+function overTcp(c: Cluster): Record<string, string> {
+  return { PATH: `${c.host.bin}:${process.env.PATH}`, PGHOST: '127.0.0.1', PGPORT: String(c.port) };
+}
+
 /** Runs sql as role over TCP, without TLS, refusing any authentication but SCRAM-SHA-256; resolves to psql's output. */
 function login(c: Cluster, role: string, sql: string, password = c.passwords.get(role) ?? '', database = c.database): Promise<string> {
   const env = {
-    PATH: process.env.PATH,
-    PGHOST: '127.0.0.1',
-    PGPORT: String(c.port),
+    ...overTcp(c),
     PGDATABASE: database,
     PGUSER: role,
     PGPASSWORD: password,
@@ -342,11 +372,16 @@ function login(c: Cluster, role: string, sql: string, password = c.passwords.get
   return exec(path.join(c.host.bin, 'psql'), ['--no-psqlrc', '--quiet', '--no-align', '--tuples-only', '-v', 'ON_ERROR_STOP=1'], { input: sql, env }).then((out) => out.trim());
 }
 
-/** The error of a run expected to fail, or undefined when it succeeded. */
+/** What a failed command printed, from exec's error. */
+function printed(error: Error): string {
+  return error.message.replace(/^[^]*? failed:\n/, '').trim();
+}
+
+/** The error of a run expected to fail (what the command printed, on one line), or undefined when it succeeded. */
 function refusal(run: Promise<unknown>): Promise<string | undefined> {
   return run.then(
     () => undefined,
-    (error: Error) => error.message.split('\n').slice(1).join(' ').trim(),
+    (error: Error) => printed(error).replace(/\n/g, ' '),
   );
 }
 
@@ -358,6 +393,10 @@ class Findings {
   permissions = 0;
   searches = 0;
   reruns = 0;
+  roundTrips = 0;
+  tables = 0;
+  rows = 0;
+  readonly keeps = new Set<number>();
 
   /** Records a problem of c's system unless ok. */
   expect(c: Cluster, ok: boolean, what: string): void {
@@ -455,19 +494,29 @@ function embeddingSql(i: string, noise = 0): string {
   return `(SELECT array_agg(sin(${i} * 12.9898 + j * 78.233) + ${noise} * cos(j) ORDER BY j) FROM generate_series(0, 383) j)::vector`;
 }
 
-/** The vector role stores vector(384) rows and finds the nearest through an HNSW index. */
-async function checkVectorSearch(c: Cluster, f: Findings): Promise<void> {
-  const query = `SELECT id FROM verify_embeddings ORDER BY embedding <-> ${embeddingSql('123', 0.01)} LIMIT 3`;
-  const sql = `CREATE TABLE verify_embeddings (id int PRIMARY KEY, embedding vector(384) NOT NULL);
-    INSERT INTO verify_embeddings SELECT i, ${embeddingSql('i')} FROM generate_series(1, 300) i;
-    CREATE INDEX verify_embeddings_hnsw ON verify_embeddings USING hnsw (embedding vector_l2_ops);
+/** SQL that makes a table of 300 deterministic vector(384) rows with an HNSW index <table>_hnsw. */
+function embeddingsSql(table: string): string {
+  return `CREATE TABLE ${table} (id int PRIMARY KEY, embedding vector(384) NOT NULL);
+    INSERT INTO ${table} SELECT i, ${embeddingSql('i')} FROM generate_series(1, 300) i;
+    CREATE INDEX ${table}_hnsw ON ${table} USING hnsw (embedding vector_l2_ops);`;
+}
+
+/** The vector role, after setup (SQL), finds the nearest rows of table through its HNSW index. */
+async function checkNearest(c: Cluster, f: Findings, table: string, setup = ''): Promise<void> {
+  const query = `SELECT id FROM ${table} ORDER BY embedding <-> ${embeddingSql('123', 0.01)} LIMIT 3`;
+  const sql = `${setup}
     SET enable_seqscan = off;
     EXPLAIN (COSTS OFF) ${query};
     SELECT 'nearest ' || string_agg(id::text, ',') FROM (${query}) n;`;
   const out = await login(c, c.expected.vectorRole, sql).catch((e: Error) => e.message);
   f.searches++;
-  f.expect(c, out.includes('Index Scan using verify_embeddings_hnsw'), `${c.expected.vectorRole}: the nearest-neighbour query does not use the HNSW index:\n${out}`);
-  f.expect(c, /^nearest 123,/m.test(out), `${c.expected.vectorRole}: row 123 is not the nearest to itself moved a little:\n${out}`);
+  f.expect(c, out.includes(`Index Scan using ${table}_hnsw`), `${c.expected.vectorRole}: the nearest-neighbour query on ${table} does not use the HNSW index:\n${out}`);
+  f.expect(c, /^nearest 123,/m.test(out), `${c.expected.vectorRole}: row 123 of ${table} is not the nearest to itself moved a little:\n${out}`);
+}
+
+/** The vector role stores vector(384) rows and finds the nearest through an HNSW index. */
+function checkVectorSearch(c: Cluster, f: Findings): Promise<void> {
+  return checkNearest(c, f, 'verify_embeddings', embeddingsSql('verify_embeddings'));
 }
 
 /** What the init files manage, as JSON: roles, memberships, schemas, databases, role settings, extensions (not the password salts). */
@@ -489,16 +538,145 @@ function changes(before: unknown[] | null, after: unknown[] | null): string {
   return gone.length + added.length === 0 ? '' : `${gone.join(', ') || 'nothing'} became ${added.join(', ') || 'nothing'}`;
 }
 
+/** The SNAPSHOT of c, parsed. */
+async function snapshot(c: Cluster): Promise<Record<string, unknown[] | null>> {
+  return JSON.parse(await login(c, c.admin, SNAPSHOT));
+}
+
+/** Records what differs between two snapshots, as changed by what. */
+function expectUnchanged(c: Cluster, f: Findings, what: string, before: Record<string, unknown[] | null>, after: Record<string, unknown[] | null>): void {
+  for (const key of Object.keys(before)) f.expect(c, changes(before[key], after[key]) === '', `${what} changes ${key}: ${changes(before[key], after[key])}`);
+}
+
 /** A second run of the init files exits 0, changes nothing, and every role still logs in. */
 async function checkRerun(c: Cluster, f: Findings): Promise<void> {
-  const before = JSON.parse(await login(c, c.admin, SNAPSHOT));
+  const before = await snapshot(c);
   const error = await refusal(runInitFiles(c));
   f.expect(c, error === undefined, `a second run of the init files fails: ${error}`);
-  const after = JSON.parse(await login(c, c.admin, SNAPSHOT));
-  for (const key of Object.keys(before)) f.expect(c, changes(before[key], after[key]) === '', `a second run changes ${key}: ${changes(before[key], after[key])}`);
+  expectUnchanged(c, f, 'a second run', before, await snapshot(c));
   const logins = await checkLogins(c, f);
   f.expect(c, logins === c.passwords.size, 'not every role logs in after the second run');
   if (error === undefined) f.reruns++;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backup and restore, for real
+
+/** SQL that makes a table of 300 deterministic rows of mixed types: quotes, a backslash, Unicode, control characters, JSON, times, NULLs. */
+function rowsSql(table: string): string {
+  return `CREATE TABLE ${table} (id int PRIMARY KEY, label text NOT NULL, doc jsonb, at timestamptz, amount numeric);
+    INSERT INTO ${table} SELECT i, format('%s #%s: ''q'' "dq" \\ é 密码 🔑', current_user, i) || chr(10) || chr(9),
+        jsonb_build_object('i', i, 'square', i * i, 'odd', i % 2 = 1), timestamptz '2024-01-01 00:00+00' + i * interval '37 minutes',
+        CASE WHEN i % 7 <> 0 THEN i * 1.25 END
+      FROM generate_series(1, 300) i;`;
+}
+
+/** The round trip's tables, each made by its role in its own schema: rows for each service role, vectors for the vector role. */
+function roundTripTables(c: Cluster): Array<{ role: string; table: string; sql: string }> {
+  const rows = Object.keys(c.expected.services).map((role) => ({ role, table: 'verify_backup', sql: rowsSql('verify_backup') }));
+  return [...rows, { role: c.expected.vectorRole, table: 'verify_backup_vectors', sql: embeddingsSql('verify_backup_vectors') }];
+}
+
+/** SQL: what a role sees of its table, its row count and owner. */
+function readBack(table: string): string {
+  return `SELECT count(*) || ' rows, owned by ' || (SELECT relowner::regrole FROM pg_class WHERE oid = '${table}'::regclass) FROM ${table};`;
+}
+
+/** Every table of the database, as the admin sees it: its name → its row count and the md5 of its rows in order. */
+async function checksums(c: Cluster): Promise<Map<string, string>> {
+  const sql = `SELECT format('SELECT %L, count(*), md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) FROM %s t', oid::regclass, ',', '', oid::regclass)
+    FROM pg_class WHERE relkind = 'r' AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) ORDER BY 1 \\gexec`;
+  const rows = (await login(c, c.admin, sql)).split('\n').map((line) => line.split('|'));
+  return new Map(rows.map(([table, count, md5]) => [table, `${count} rows, md5 ${md5}`]));
+}
+
+/** The backup container's environment, its secretKeyRefs read from the postgres pod's Secret files, pointed at this server and folder. */
+function backupEnv(c: Cluster, container: any, folder: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const { name, value, valueFrom } of container.env ?? []) {
+    const ref = valueFrom?.secretKeyRef;
+    const secret = ref && c.secrets.get(`${ref.name}/${ref.key}`);
+    if (ref && secret === undefined) throw new Error(`the backup's ${name} is key ${ref.key} of Secret ${ref.name}, which the postgres container does not mount`);
+    env[name] = secret ?? value;
+  }
+  return { ...env, ...overTcp(c), BACKUP_DIR: folder };
+}
+
+/** A dump's name, as the backup names it: <database>-<YYYYmmddTHHMMSSZ>.dump. */
+function dumpName(database: string, time: Date): string {
+  return `${database}-${time.toISOString().replace(/[-:]|\.\d+/g, '')}.dump`;
+}
+
+/**
+ * The backup CronJob's command, to the letter, as the server user, into a folder of the server
+ * user's that holds KEEP older dumps: afterwards its new dump and the KEEP - 1 newest older ones
+ * remain, nothing else, and the new one is a custom-format archive. Returns its path, or
+ * undefined after a finding.
+ */
+async function runBackup(c: Cluster, f: Findings, container: any): Promise<string | undefined> {
+  const problems = f.problems.length;
+  const folder = path.join(c.dir, 'backups');
+  fs.mkdirSync(folder);
+  giveTo(c.host.user, folder, 0o700);
+  const env = backupEnv(c, container, folder);
+  const keep = Number(env.KEEP);
+  f.expect(c, Number.isInteger(keep) && keep > 0, `the backup's KEEP is ${env.KEEP}, not a positive integer`);
+  const older = Array.from({ length: keep || 0 }, (_, i) => dumpName(env.PGDATABASE, new Date(Date.now() - (i + 1) * 86_400_000)));
+  for (const name of older) {
+    fs.writeFileSync(path.join(folder, name), 'an older dump\n');
+    giveTo(c.host.user, path.join(folder, name), 0o600);
+  }
+  const [command, ...args] = container.command;
+  const error = await refusal(c.host.user.run(command, args, { env }));
+  f.expect(c, error === undefined, `the backup's command fails: ${error}`);
+  if (error !== undefined) return undefined;
+  const left = fs.readdirSync(folder).sort().reverse();
+  const [newest = 'no dump'] = left;
+  const isNew = !older.includes(newest) && new RegExp(`^${env.PGDATABASE}-\\d{8}T\\d{6}Z\\.dump$`).test(newest);
+  const expected = [newest, ...older.slice(0, keep - 1)];
+  f.expect(c, isNew && left.join() === expected.join(), `after the backup (KEEP=${keep}) the folder holds ${left.join(', ') || 'nothing'}; expected its new dump and the ${keep - 1} newest older ones, nothing else`);
+  const dump = path.join(folder, newest);
+  const list = await c.host.user.run('pg_restore', ['--list', dump], { env }).catch(printed);
+  f.expect(c, list.includes('Format: CUSTOM'), `${newest} is not a custom-format archive: ${list}`);
+  f.keeps.add(keep);
+  return f.problems.length === problems ? dump : undefined;
+}
+
+/**
+ * Backup and restore for real: each role fills a table in its own schema, the backup CronJob's
+ * command dumps the database, which is dropped and made again as on a fresh cluster (the image's
+ * CREATE DATABASE, then the init files); the documented restore must bring back every table with
+ * the same rows, each role's table still its own, the same roles, schemas, owners and grants, and
+ * the HNSW search.
+ */
+async function checkBackupRestore(c: Cluster, f: Findings, container: any): Promise<void> {
+  if (!container) return f.expect(c, false, 'no backup CronJob (a CronJob container that sets BACKUP_DIR)');
+  const tables = roundTripTables(c);
+  const seen: string[] = [];
+  for (const { role, table, sql } of tables) seen.push(await login(c, role, `${sql}\n${readBack(table)}`));
+  const [before, catalog] = [await checksums(c), await snapshot(c)];
+  const dump = await runBackup(c, f, container);
+  if (dump === undefined) return;
+  await login(c, c.admin, `DROP DATABASE "${c.database}" WITH (FORCE)`, undefined, 'postgres');
+  await createDatabase(c);
+  await runInitFiles(c);
+  const [command, ...args] = restoreArgs(c.database, c.admin, dump);
+  const error = await refusal(c.host.user.run(command, args, { env: { ...overTcp(c), PGPASSWORD: c.passwords.get(c.admin)! } }));
+  f.expect(c, error === undefined, `the documented restore (${restoreArgs(c.database, c.admin).join(' ')}) fails on a fresh database: ${error}`);
+  if (error !== undefined) return;
+  expectUnchanged(c, f, 'the backup and restore', catalog, await snapshot(c));
+  const after = await checksums(c);
+  for (const table of new Set([...before.keys(), ...after.keys()])) {
+    f.expect(c, before.get(table) === after.get(table), `table ${table}: ${before.get(table) ?? 'missing'} before the backup, ${after.get(table) ?? 'missing'} after the restore`);
+  }
+  for (const [i, { role, table }] of tables.entries()) {
+    const now = await login(c, role, readBack(table)).catch(printed);
+    f.expect(c, now === seen[i], `${role} reads its ${table} as "${now}" after the restore, not "${seen[i]}"`);
+  }
+  await checkNearest(c, f, 'verify_backup_vectors');
+  f.roundTrips++;
+  f.tables += before.size;
+  f.rows += [...before.values()].reduce((sum, v) => sum + parseInt(v, 10), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -506,7 +684,7 @@ async function checkRerun(c: Cluster, f: Findings): Promise<void> {
 /** One system: its pod laid out in dir, its server started, the init files run, every promise checked, the server stopped. */
 async function verifySystem(system: string, host: Host, dir: string, f: Findings): Promise<void> {
   const objects = manifests(system);
-  const found = postgresContainer(objects);
+  const found = containerWith(objects, 'StatefulSet', 'POSTGRES_USER');
   const expected = EXPECTED[system];
   if (!found && !expected) return; // a system without a database
   if (!found) throw new Error('no StatefulSet container sets POSTGRES_USER');
@@ -516,7 +694,7 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
   const port = await freePort();
   const env = pod.env();
   const initEnv = { ...env, PATH: `${host.bin}:${process.env.PATH}`, PGHOST: pod.local(SOCKET_MOUNT), PGPORT: String(port), INITDB_DIR: pod.local(INITDB_MOUNT) };
-  const c: Cluster = { system, expected, host, port, admin: env.POSTGRES_USER, database: env.POSTGRES_DB ?? env.POSTGRES_USER, passwords: pod.passwords, initEnv };
+  const c: Cluster = { system, expected, host, port, admin: env.POSTGRES_USER, database: env.POSTGRES_DB ?? env.POSTGRES_USER, passwords: pod.passwords, secrets: pod.secrets, initEnv, dir };
   const stop = await startServer(host, pod, port);
   try {
     f.servers++;
@@ -530,6 +708,7 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
     await checkClosedToPublic(c, f);
     await checkVectorSearch(c, f);
     await checkRerun(c, f);
+    await checkBackupRestore(c, f, containerWith(objects, 'CronJob', 'BACKUP_DIR')?.container);
   } finally {
     await stop();
   }
@@ -537,7 +716,7 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
 
 export const postgres: Check = {
   name: 'postgres',
-  description: 'the init files of both systems on a real PostgreSQL + pgvector server, with logins over TCP',
+  description: 'the init files of both systems on a real PostgreSQL + pgvector server, with logins over TCP, and a backup/restore round trip',
   run: () =>
     withTempDir('verify-postgres-', async (root) => {
       const host = await prepareHost(root);
@@ -547,6 +726,7 @@ export const postgres: Check = {
         await verifySystem(name, host, path.join(root, name), f).catch((error: Error) => f.problems.push(`${name}: ${error.message}`));
       }
       if (f.problems.length > 0) throw new Error(f.problems.join('\n'));
-      return `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs`;
+      return `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
+        `${f.roundTrips} backup/restore round trips (${f.tables} tables, ${f.rows} rows, checksums equal, keep=${[...f.keeps].join('/')} enforced)`;
     }),
 };

@@ -21,12 +21,14 @@ export const BACKUP_DIR = '/backups';
 
 /**
  * The backup, as the pod runs it with `sh -c`: a dump named <database>-<UTC time>.dump,
- * written under a temporary name and renamed when complete, then all but the newest $KEEP
- * removed. Connection settings come from the libpq variables (PGHOST, PGUSER, PGPASSWORD…).
+ * readable by its owner only, written under a temporary name (removed if pg_dump fails) and
+ * renamed when complete, then all but the newest $KEEP removed. Connection settings come from the libpq variables (PGHOST, PGUSER, PGPASSWORD…).
  */
 export const BACKUP_SCRIPT = [
   'set -eu',
+  'umask 077',
   'target="$BACKUP_DIR/$PGDATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump"',
+  'trap \'rm -f -- "$target.partial"\' EXIT',
   'pg_dump --format=custom --no-password --file="$target.partial"',
   'mv "$target.partial" "$target"',
   'echo "wrote $target ($(du -h "$target" | cut -f1))"',
