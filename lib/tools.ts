@@ -21,7 +21,22 @@ export interface GoTool {
   readonly wrapper?: string;
   /** Extra environment for the build. */
   readonly env?: Record<string, string>;
+  /** Linker flags (the version Kubernetes binaries report). */
+  readonly ldflags?: string;
 }
+
+/** kube-apiserver and kube-controller-manager 1.34 (the k3s stable line), built in tools/cluster. */
+const KUBERNETES = 'v1.34.4';
+const kubernetesVersion = ['gitVersion=' + KUBERNETES, 'gitMajor=1', 'gitMinor=34', 'gitTreeState=clean']
+  .flatMap((v) => [`-X k8s.io/component-base/version.${v}`, `-X k8s.io/client-go/pkg/version.${v}`])
+  .join(' ');
+const kubernetesTool = (cmd: string, override: string): GoTool => ({
+  pkg: `k8s.io/kubernetes/cmd/${cmd}`,
+  version: KUBERNETES,
+  override,
+  wrapper: 'tools/cluster',
+  ldflags: kubernetesVersion,
+});
 
 export const GO_TOOLS: Record<string, GoTool> = {
   // v0.36.0 is the last release under the bitnami-labs module path (v0.40 renamed it).
@@ -30,6 +45,10 @@ export const GO_TOOLS: Record<string, GoTool> = {
   'kube-score': { pkg: 'github.com/zegl/kube-score/cmd/kube-score', version: 'v1.20.0', override: 'KUBE_SCORE' },
   // Built in a wrapper module: `go install …@v1.4.4` asks the proxy for the module's version
   // list (403 here), and the checksum database lacks np-guard/models; go.sum pins the hashes.
+  'kube-apiserver': kubernetesTool('kube-apiserver', 'KUBE_APISERVER'),
+  'kube-controller-manager': kubernetesTool('kube-controller-manager', 'KUBE_CONTROLLER_MANAGER'),
+  // k3s' own datastore, SQLite behind an etcd API.
+  kine: { pkg: 'github.com/k3s-io/kine', version: 'v0.16.4', override: 'KINE' },
   netpolicy: {
     pkg: 'github.com/np-guard/netpol-analyzer/cmd/netpolicy',
     version: 'v1.4.4',
@@ -39,7 +58,7 @@ export const GO_TOOLS: Record<string, GoTool> = {
   },
 };
 
-export type ToolName = 'kubeseal' | 'kubeconform' | 'kube-score' | 'netpolicy';
+export type ToolName = 'kubeseal' | 'kubeconform' | 'kube-score' | 'netpolicy' | 'kube-apiserver' | 'kube-controller-manager' | 'kine';
 
 export function toolCacheDir(): string {
   return process.env.PI_GITOPS_CACHE ?? path.join(os.homedir(), '.cache', 'pi-gitops');
@@ -82,7 +101,8 @@ export function ensureTool(name: ToolName, log: (line: string) => void = () => {
     throw new Error(`${name} ${tool.version} is not installed and Go is not on PATH: install Go, or run \`${installCommand(name)}\`, or set ${tool.override} to a ${name} binary`);
   }
   log(`installing ${name} ${tool.version} with go install (once; cached in ${path.dirname(binary)})`);
-  execFileSync('go', ['install', tool.wrapper ? tool.pkg : `${tool.pkg}@${tool.version}`], {
+  const flags = tool.ldflags ? [`-ldflags=${tool.ldflags}`] : [];
+  execFileSync('go', ['install', ...flags, tool.wrapper ? tool.pkg : `${tool.pkg}@${tool.version}`], {
     cwd: tool.wrapper ? path.join(__dirname, '..', tool.wrapper) : undefined,
     env: { ...process.env, ...tool.env, GOBIN: path.dirname(binary) },
     stdio: ['ignore', 'inherit', 'inherit'],
