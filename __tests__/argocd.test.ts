@@ -8,13 +8,13 @@ import * as YAML from 'yaml';
 import { SYNC_OPTIONS, SYNC_WAVE } from '../charts/sync-waves';
 import { SYSTEMS } from '../charts/systems';
 import { parseEnvironment } from '../lib/config';
-import { KubeObject, synthesizeArgoCd, synthesizeObjects } from '../lib/synth';
+import { KUSTOMIZATION, KubeObject, synthesizeArgoCd, synthesizeObjects } from '../lib/synth';
 import { ENVIRONMENTS, REPO, loadConfig, podTemplates } from './support/synth';
 
 /** The committed objects of a dist/ folder. */
 function folderObjects(folder: string): any[] {
   const dir = path.join(REPO, folder);
-  return fs.readdirSync(dir).filter((f) => f !== 'kustomization.yaml').map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
 }
 
 const wave = (o: any) => Number(o.metadata.annotations?.[SYNC_WAVE]);
@@ -37,7 +37,7 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
 
   test("every Application's path exists in the repository and holds a kustomization", () => {
     for (const app of applications) {
-      const kustomization = path.join(REPO, app.spec.source.path, 'kustomization.yaml');
+      const kustomization = path.join(REPO, app.spec.source.path, KUSTOMIZATION);
       expect([app.metadata.name, fs.existsSync(kustomization)]).toEqual([app.metadata.name, true]);
     }
   });
@@ -86,7 +86,7 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
   });
 
   test.each(SYSTEMS.map((s) => s.name))('%s: files in name order put the Namespace first, for kubectl apply -f', (system) => {
-    const files = fs.readdirSync(path.join(REPO, 'dist', env, system)).filter((f) => f !== 'kustomization.yaml').sort();
+    const files = fs.readdirSync(path.join(REPO, 'dist', env, system)).filter((f) => f.endsWith('.yaml')).sort();
     expect(YAML.parse(fs.readFileSync(path.join(REPO, 'dist', env, system, files[0]), 'utf8')).kind).toBe('Namespace');
   });
 });

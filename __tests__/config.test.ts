@@ -12,6 +12,7 @@ import * as YAML from 'yaml';
 import { buildTree } from '../main';
 import { ConfigError, configJsonSchema, parseEnvironment } from '../lib/config';
 import { readTree } from '../lib/dist';
+import { KUSTOMIZATION } from '../lib/synth';
 import { CONFIG_DIR, ENVIRONMENTS, REPO } from './support/synth';
 
 const run = promisify(execFile);
@@ -76,9 +77,9 @@ describe('npm run synth', () => {
     await synth();
     const tree = readTree(path.join(work, 'dist'));
     for (const env of ENVIRONMENTS) {
-      const kustomization = YAML.parse(tree.get(path.join(env, 'booksync', 'kustomization.yaml'))!);
+      const kustomization = YAML.parse(tree.get(path.join(env, 'booksync', KUSTOMIZATION))!);
       const files = [...tree.keys()].filter((f) => path.dirname(f) === path.join(env, 'booksync')).map((f) => path.basename(f));
-      expect([...kustomization.resources, 'kustomization.yaml'].sort()).toEqual(files.sort());
+      expect([...kustomization.resources, KUSTOMIZATION].sort()).toEqual(files.sort());
       expect(kustomization.resources[0]).toMatch(/^00-namespace-/);
     }
   });

@@ -10,7 +10,14 @@ import { SYSTEMS } from '../charts/systems';
 import { EnvironmentConfig } from './config';
 import { SealedStore } from './sealing';
 
-/** Files of one system folder: the manifests, one object each, and kustomization.yaml. */
+/**
+ * The kustomization of a folder. Named without an extension, as kustomize and Argo CD allow,
+ * so that `kubectl apply -f <folder>/` (which reads *.yaml, *.yml and *.json) does not try to
+ * apply it as an object.
+ */
+export const KUSTOMIZATION = 'Kustomization';
+
+/** Files of one system folder: the manifests, one object each, and the kustomization. */
 export type SystemFiles = Map<string, string>;
 
 /** Apply order by kind: what others need comes first, so `kubectl apply -f` of the folder works in one pass. */
@@ -71,7 +78,7 @@ export function manifestFileName(obj: KubeObject): string {
   return `${prefix}-${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`;
 }
 
-/** The folder of one system: a file per object and a kustomization.yaml listing them. */
+/** The folder of one system: a file per object and a kustomization listing them. */
 export function systemFiles(objects: KubeObject[]): SystemFiles {
   const files = new Map<string, string>();
   for (const obj of objects) {
@@ -81,6 +88,6 @@ export function systemFiles(objects: KubeObject[]): SystemFiles {
   }
   const resources = [...files.keys()].sort();
   const sorted = new Map(resources.map((name) => [name, files.get(name)!]));
-  sorted.set('kustomization.yaml', Yaml.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
+  sorted.set(KUSTOMIZATION, Yaml.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
   return sorted;
 }

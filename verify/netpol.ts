@@ -55,7 +55,6 @@ export const netpol: Check = {
         for (const system of SYSTEMS.map((s) => s.name)) {
           const input = path.join(dir, env, system);
           fs.cpSync(path.join(REPO, 'dist', env, system), input, { recursive: true });
-          fs.rmSync(path.join(input, 'kustomization.yaml'));
           fs.writeFileSync(path.join(input, 'cluster-peers.yaml'), clusterPeers(config).map((o) => YAML.stringify(o)).join('---\n'));
           // Only the connections of the system's own workloads (kube-system has no policies here).
           const workloads = fs

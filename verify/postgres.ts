@@ -154,7 +154,7 @@ function manifests(system: string): any[] {
   const dir = path.join(REPO, 'dist', ENV, system);
   return fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+    .filter((f) => f.endsWith('.yaml'))
     .map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
 }
 

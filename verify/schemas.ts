@@ -77,7 +77,6 @@ async function validate(kubeconform: string, k8sSchemas: string, crdSchemas: str
     '-summary',
     '-output', 'json',
     '-kubernetes-version', version,
-    '-ignore-filename-pattern', 'kustomization\\.yaml$',
     '-schema-location', `${k8sSchemas}/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
     '-schema-location', `${crdSchemas}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
     target,

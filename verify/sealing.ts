@@ -62,7 +62,7 @@ export const sealing: Check = {
       const problems: string[] = [];
       for (const system of SYSTEMS) {
         const folder = path.join(ENV, system.name);
-        const objects = [...tree].filter(([f]) => path.dirname(f) === folder && f.endsWith('.yaml') && !f.endsWith('kustomization.yaml')).map(([, t]) => YAML.parse(t));
+        const objects = [...tree].filter(([f]) => path.dirname(f) === folder && f.endsWith('.yaml')).map(([, t]) => YAML.parse(t));
         if (objects.some((o) => o.kind === 'Secret')) problems.push(`${folder}: holds a plain Secret`);
         const opened = new Map<string, Record<string, string>>();
         for (const sealed of objects.filter((o) => o.kind === 'SealedSecret')) {

@@ -73,14 +73,18 @@ export class BackendNetwork extends Construct {
         metadata: { name: workload, labels },
         spec: {
           podSelector: { matchLabels: selectorLabels({ name: workload, system: props.system.name }) },
+          // Both types always: a direction with no rule is denied. An empty list is left out
+          // rather than written, as the API server drops it (a diff on every apply otherwise).
           policyTypes: ['Ingress', 'Egress'],
-          ingress: incoming.map((c) => ({ from: peers(c.from, props), ports: [tcp(c.port)] })),
-          egress,
+          ingress: nonEmpty(incoming.map((c) => ({ from: peers(c.from, props), ports: [tcp(c.port)] }))),
+          egress: nonEmpty(egress),
         },
       });
     }
   }
 }
+
+const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length > 0 ? list : undefined);
 
 function tcp(port: number): k8s.NetworkPolicyPort {
   return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };

@@ -1,0 +1,391 @@
+/**
+ * npm run verify:cluster
+ *
+ * dist/ against a real Kubernetes 1.34 control plane, the way controller-runtime's envtest
+ * runs one, but for our manifests: kine (k3s' SQLite datastore), kube-apiserver with Pod
+ * Security Admission, and kube-controller-manager, all on 127.0.0.1 with generated
+ * certificates, service-account keys and a static admin token. No kubelet or scheduler:
+ * pods are created and admitted, never run.
+ *
+ * For each environment, twice on a fresh control plane (once with `kubectl apply -f` of each
+ * folder, once with `kubectl apply -k`): install the CRDs of ../shared/crds, apply every
+ * folder in one pass with server-side apply and strict field validation, let the controllers
+ * create ReplicaSets, Pods and claims (and a Job from each CronJob), then fail on any
+ * rejected object, any "Warning:" from the server, any FailedCreate event; re-apply and
+ * require no drift; delete each StatefulSet and require its claims to stay. A self-test
+ * applies a pod that asks for root into a restricted namespace and requires it refused.
+ * Everything is stopped and removed at the end, also on failure or Ctrl-C.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { SYSTEMS } from '../charts/systems';
+import { listEnvironments, loadEnvironment } from '../lib/config';
+import { ensureTool } from '../lib/tools';
+import { REPO, exec, requireCommand, run } from './check';
+
+const CRD_DIR = path.join(REPO, '..', 'shared', 'crds');
+const TOKEN = 'verify-cluster-admin-token';
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value, or fails after `seconds` with `what`. */
+async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+/** Certificates and keys for the API server, made with openssl. */
+async function makePki(dir: string): Promise<void> {
+  const ssl = (...args: string[]) => exec('openssl', args, { cwd: dir });
+  await ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=verify-cluster-ca', '-days', '1');
+  fs.writeFileSync(path.join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n');
+  await ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver');
+  await ssl('x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'apiserver.crt', '-days', '1', '-extfile', 'san.cnf');
+  await ssl('genrsa', '-out', 'sa.key', '2048');
+  await ssl('rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+  fs.writeFileSync(path.join(dir, 'tokens.csv'), `${TOKEN},admin,admin,system:masters\n`);
+}
+
+/** A running control plane: its kubeconfig, and how to stop it. */
+interface ControlPlane {
+  readonly kubeconfig: string;
+  readonly logs: string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts a process in its own group, logging to a file; remembered so that it is always stopped. */
+function start(binary: string, args: string[], log: string): ChildProcess {
+  const out = fs.openSync(log, 'a');
+  const child = spawn(binary, args, { stdio: ['ignore', out, out], detached: true });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return child;
+}
+
+async function stopAll(): Promise<void> {
+  for (const child of [...running].reverse()) {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  await waitFor('the control plane to stop', 20, async () => (running.size === 0 ? true : undefined)).catch(() => {
+    for (const child of running) process.kill(-child.pid!, 'SIGKILL');
+  });
+}
+
+async function startControlPlane(dir: string): Promise<ControlPlane> {
+  const [kine, apiserver, controllers] = [ensureTool('kine', log), ensureTool('kube-apiserver', log), ensureTool('kube-controller-manager', log)];
+  await makePki(dir);
+  const [etcdPort, apiPort] = [await freePort(), await freePort()];
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  start(kine, [`--endpoint=sqlite://${dir}/state.db?_journal=WAL&cache=shared`, `--listen-address=127.0.0.1:${etcdPort}`], path.join(logs, 'kine.log'));
+  const pki = (f: string) => path.join(dir, f);
+  start(
+    apiserver,
+    [
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      `--tls-cert-file=${pki('apiserver.crt')}`,
+      `--tls-private-key-file=${pki('apiserver.key')}`,
+      `--client-ca-file=${pki('ca.crt')}`,
+      `--token-auth-file=${pki('tokens.csv')}`,
+      '--authorization-mode=Node,RBAC',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki('sa.pub')}`,
+      `--service-account-signing-key-file=${pki('sa.key')}`,
+      '--service-cluster-ip-range=10.43.0.0/16', // k3s' default
+      '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,DefaultStorageClass,ResourceQuota',
+      '--profiling=false',
+    ],
+    path.join(logs, 'kube-apiserver.log'),
+  );
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  fs.writeFileSync(
+    kubeconfig,
+    YAML.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'verify', cluster: { server: `https://127.0.0.1:${apiPort}`, 'certificate-authority': pki('ca.crt') } }],
+      users: [{ name: 'admin', user: { token: TOKEN } }],
+      contexts: [{ name: 'verify', context: { cluster: 'verify', user: 'admin' } }],
+      'current-context': 'verify',
+    }),
+  );
+  await waitFor('kube-apiserver /readyz', 120, async () => ((await run('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'])).code === 0 ? true : undefined));
+  start(
+    controllers,
+    [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      '--secure-port=0',
+      `--service-account-private-key-file=${pki('sa.key')}`,
+      `--root-ca-file=${pki('ca.crt')}`,
+      '--use-service-account-credentials=false',
+      '--controllers=*,-nodeipam,-nodelifecycle,-route,-service,-cloud-node-lifecycle',
+    ],
+    path.join(logs, 'kube-controller-manager.log'),
+  );
+  return { kubeconfig, logs, stop: stopAll };
+}
+
+function log(line: string): void {
+  console.error(line);
+}
+
+/** kubectl against the control plane: its outcome, with the server's warnings picked out. */
+async function kubectl(cp: ControlPlane, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string; warnings: string[] }> {
+  const outcome = await run('kubectl', ['--kubeconfig', cp.kubeconfig, ...args]);
+  return { ...outcome, warnings: outcome.stderr.split('\n').filter((l) => l.startsWith('Warning:')) };
+}
+
+async function kubectlJson(cp: ControlPlane, ...args: string[]): Promise<any> {
+  const { code, stdout, stderr } = await kubectl(cp, ...args, '-o', 'json');
+  if (code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${stderr.trim()}`);
+  return JSON.parse(stdout);
+}
+
+/** The objects of a dist folder, in apply order. */
+function folderObjects(folder: string): any[] {
+  return fs
+    .readdirSync(folder)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => YAML.parse(fs.readFileSync(path.join(folder, f), 'utf8')));
+}
+
+/** generation where the object has one (spec changes only), else resourceVersion. */
+async function versions(cp: ControlPlane, objects: any[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const o of objects) {
+    const live = await kubectlJson(cp, 'get', `${o.kind}.${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), o.metadata.name, ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : []));
+    out.set(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, String(live.metadata.generation ?? live.metadata.resourceVersion));
+  }
+  return out;
+}
+
+interface FolderReport {
+  readonly folder: string;
+  readonly applied: number;
+  readonly pods: string[];
+}
+
+/** Applies one folder in one pass (`-f` or `-k`), strict, server-side; returns the problems. */
+async function applyFolder(cp: ControlPlane, folder: string, how: '-f' | '-k', problems: string[]): Promise<number> {
+  const r = await kubectl(cp, 'apply', '--server-side', '--field-manager=verify-cluster', '--validate=strict', how, folder);
+  const rel = path.relative(REPO, folder);
+  if (r.code !== 0) problems.push(`${rel}: kubectl apply ${how} failed:\n${r.stderr.trim()}`);
+  problems.push(...r.warnings.map((w) => `${rel}: ${w}`));
+  return r.stdout.split('\n').filter((l) => / (serverside-applied|created|configured|unchanged)$/.test(l)).length;
+}
+
+/** What the controllers made of one system: its pods, and its StatefulSets' claims. */
+async function checkControllers(cp: ControlPlane, namespace: string, objects: any[], problems: string[]): Promise<string[]> {
+  for (const cron of objects.filter((o) => o.kind === 'CronJob')) {
+    const r = await kubectl(cp, '-n', namespace, 'create', 'job', `${cron.metadata.name}-verify`, `--from=cronjob/${cron.metadata.name}`);
+    if (r.code !== 0) problems.push(`${namespace}: a Job from CronJob ${cron.metadata.name} was refused: ${r.stderr.trim()}`);
+    problems.push(...r.warnings.map((w) => `${namespace}: job from ${cron.metadata.name}: ${w}`));
+  }
+  const expected = objects.flatMap((o) => {
+    if (o.kind === 'Deployment') return [{ owner: `Deployment/${o.metadata.name}`, count: o.spec.replicas ?? 1, selector: o.spec.selector.matchLabels }];
+    if (o.kind === 'StatefulSet') return [{ owner: `StatefulSet/${o.metadata.name}`, count: o.spec.replicas ?? 1, selector: o.spec.selector.matchLabels }];
+    if (o.kind === 'CronJob') return [{ owner: `CronJob/${o.metadata.name}`, count: 1, selector: { 'app.kubernetes.io/name': o.metadata.name } }];
+    return [];
+  });
+  const pods: any[] = await waitFor(`the pods of ${namespace}`, 90, async () => {
+    const items = (await kubectlJson(cp, '-n', namespace, 'get', 'pods')).items;
+    const complete = expected.every((e) => items.filter((p: any) => Object.entries(e.selector).every(([k, v]) => p.metadata.labels?.[k] === v)).length >= e.count);
+    return complete ? items : undefined;
+  }).catch((error: Error) => {
+    problems.push(`${namespace}: ${error.message}`);
+    return [];
+  });
+  for (const sts of objects.filter((o) => o.kind === 'StatefulSet')) {
+    for (const template of sts.spec.volumeClaimTemplates ?? []) {
+      const claim = `${template.metadata.name}-${sts.metadata.name}-0`;
+      if ((await kubectl(cp, '-n', namespace, 'get', 'pvc', claim)).code !== 0) problems.push(`${namespace}: StatefulSet ${sts.metadata.name} made no claim ${claim}`);
+    }
+  }
+  return pods.map((p) => p.metadata.name).sort();
+}
+
+/** The StorageClass k3s ships, as k3s defines it (binding waits for the pod's node). */
+function localPathClass(name: string): object {
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: 'rancher.io/local-path',
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
+  };
+}
+
+async function applyStdin(cp: ControlPlane, object: object): Promise<void> {
+  const r = await run('kubectl', ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '-f', '-'], { input: JSON.stringify(object) });
+  if (r.code !== 0) throw new Error(`could not apply ${JSON.stringify(object).slice(0, 80)}: ${r.stderr}`);
+}
+
+/**
+ * FailedCreate and other warning events in the given namespaces (the control plane's own
+ * bootstrap chatter in default and kube-system is not ours). Pods wait for a scheduler that
+ * is not there (FailedScheduling), and the CronJob controller remarks on the Job this check
+ * makes by hand from each CronJob (UnexpectedJob): both expected here.
+ */
+async function failedEvents(cp: ControlPlane, namespaces: string[]): Promise<string[]> {
+  const events = (await kubectlJson(cp, 'get', 'events', '--all-namespaces')).items.filter((e: any) => namespaces.includes(e.involvedObject.namespace));
+  const expected = (e: any) => e.reason === 'FailedScheduling' || (e.reason === 'UnexpectedJob' && e.message.includes('-verify'));
+  return events
+    .filter((e: any) => e.reason === 'FailedCreate' || (e.type === 'Warning' && !expected(e)))
+    .map((e: any) => `${e.involvedObject.namespace}/${e.involvedObject.kind}/${e.involvedObject.name}: ${e.reason}: ${e.message}`);
+}
+
+/** Deletes each StatefulSet and requires its claims to stay (persistentVolumeClaimRetentionPolicy). */
+async function checkClaimsKept(cp: ControlPlane, namespace: string, objects: any[], problems: string[]): Promise<number> {
+  let kept = 0;
+  for (const sts of objects.filter((o) => o.kind === 'StatefulSet')) {
+    await kubectl(cp, '-n', namespace, 'delete', 'statefulset', sts.metadata.name, '--wait=true');
+    await sleep(3000); // the garbage collector's chance to take what it would
+    for (const template of sts.spec.volumeClaimTemplates ?? []) {
+      const claim = `${template.metadata.name}-${sts.metadata.name}-0`;
+      if ((await kubectl(cp, '-n', namespace, 'get', 'pvc', claim)).code === 0) kept++;
+      else problems.push(`${namespace}: deleting StatefulSet ${sts.metadata.name} deleted its claim ${claim}`);
+    }
+  }
+  return kept;
+}
+
+/**
+ * The check of the check: a Deployment whose pod asks to run as root, in a namespace that
+ * enforces "restricted", must come back as a warning and a FailedCreate.
+ */
+async function selfTest(cp: ControlPlane, dir: string): Promise<string> {
+  const sample = YAML.parse(fs.readFileSync(path.join(REPO, 'dist', 'prod', 'booksync', '40-deployment-data-api.yaml'), 'utf8'));
+  const ns = 'verify-self-test';
+  const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } };
+  sample.metadata.namespace = ns;
+  sample.spec.template.spec.securityContext = { runAsUser: 0 };
+  for (const c of sample.spec.template.spec.containers) c.securityContext = { runAsUser: 0, runAsNonRoot: false };
+  const folder = path.join(dir, 'self-test');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, '00-namespace.yaml'), YAML.stringify(namespace));
+  fs.writeFileSync(path.join(folder, '40-deployment.yaml'), YAML.stringify(sample));
+  const problems: string[] = [];
+  await applyFolder(cp, folder, '-f', problems);
+  const failed = await waitFor('the root pod to be refused', 60, async () => {
+    const events = (await failedEvents(cp, [ns])).filter((e) => e.includes('FailedCreate'));
+    return events.length > 0 ? events : undefined;
+  }).catch(() => []);
+  if (problems.length === 0 || failed.length === 0) {
+    throw new Error(`self-test: a pod asking for root in a restricted namespace was not caught (warnings: ${problems.length}, FailedCreate events: ${failed.length})`);
+  }
+  await kubectl(cp, 'delete', 'namespace', ns, '--wait=false');
+  return `a root pod in a restricted namespace caught (${problems.length} warning(s), ${failed.length} FailedCreate)`;
+}
+
+/** One environment on a fresh control plane, applied with `-f` or `-k`. */
+async function verifyEnvironment(env: string, how: '-f' | '-k', dir: string, selfTestToo: boolean): Promise<{ reports: FolderReport[]; kept: number; selfTest?: string }> {
+  const cp = await startControlPlane(dir);
+  const problems: string[] = [];
+  const reports: FolderReport[] = [];
+  let kept = 0;
+  let selfTestLine: string | undefined;
+  try {
+    const crds = await kubectl(cp, 'apply', '--server-side', '-f', CRD_DIR);
+    if (crds.code !== 0) throw new Error(`the CRDs of ../shared/crds were refused: ${crds.stderr}`);
+    await kubectl(cp, 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s');
+    const config = loadEnvironment(path.join(REPO, 'config'), env);
+    // What a k3s cluster has before anything of ours: the Argo CD namespace and k3s' local-path class.
+    await kubectl(cp, 'create', 'namespace', config.argocd.namespace);
+    await applyStdin(cp, localPathClass(config.cluster.storageClass));
+    const folders = [...SYSTEMS.map((s) => s.name), 'argocd'].map((name) => path.join(REPO, 'dist', env, name));
+    const applied = new Map<string, number>();
+    for (const folder of folders) applied.set(folder, await applyFolder(cp, folder, how, problems));
+    for (const folder of folders) {
+      const objects = folderObjects(folder);
+      const namespace = objects.find((o) => o.kind === 'Namespace')?.metadata.name;
+      const pods = namespace ? await checkControllers(cp, namespace, objects, problems) : [];
+      reports.push({ folder: path.relative(REPO, folder), applied: applied.get(folder)!, pods });
+    }
+    const namespaces = folders.flatMap(folderObjects).map((o) => o.metadata.namespace ?? (o.kind === 'Namespace' ? o.metadata.name : undefined));
+    problems.push(...(await failedEvents(cp, [...new Set(namespaces.filter((n): n is string => Boolean(n)))])));
+    // No drift: the same output applied again changes nothing.
+    const all = folders.flatMap(folderObjects);
+    const before = await versions(cp, all);
+    for (const folder of folders) await applyFolder(cp, folder, how, problems);
+    const after = await versions(cp, all);
+    for (const [key, version] of before) if (after.get(key) !== version) problems.push(`drift: re-applying changed ${key}`);
+    for (const folder of folders.slice(0, SYSTEMS.length)) {
+      const objects = folderObjects(folder);
+      kept += await checkClaimsKept(cp, objects.find((o) => o.kind === 'Namespace').metadata.name, objects, problems);
+    }
+    if (selfTestToo) selfTestLine = await selfTest(cp, dir);
+  } finally {
+    await cp.stop();
+  }
+  if (problems.length > 0) throw new Error(`${env} (apply ${how}):\n  ${problems.join('\n  ')}\n(logs of the control plane were in ${cp.logs})`);
+  return { reports, kept, selfTest: selfTestLine };
+}
+
+async function main(): Promise<void> {
+  requireCommand('kubectl', 'install kubectl 1.32 or later');
+  requireCommand('openssl', 'apt-get install openssl');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-cluster-'));
+  const cleanup = async () => {
+    await stopAll();
+    fs.rmSync(root, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().then(() => process.exit(130)));
+  let failed = false;
+  try {
+    let first = true;
+    for (const env of listEnvironments(path.join(REPO, 'config'))) {
+      for (const how of ['-f', '-k'] as const) {
+        const dir = fs.mkdtempSync(path.join(root, `${env}${how}-`));
+        try {
+          const { reports, kept, selfTest: line } = await verifyEnvironment(env, how, dir, first);
+          first = false;
+          for (const r of reports) console.log(`ok   ${r.folder} (apply ${how}): ${r.applied} objects applied, ${r.pods.length} pods created${r.pods.length ? `: ${r.pods.join(', ')}` : ''}`);
+          console.log(`ok   ${env} (apply ${how}): no warning, no FailedCreate, no drift on re-apply, ${kept} claims kept after their StatefulSets were deleted`);
+          if (line) console.log(`ok   self-test: ${line}`);
+        } catch (error) {
+          failed = true;
+          console.log(`FAIL ${(error as Error).message}`);
+        }
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+  console.log(failed ? 'verify:cluster: failed' : 'verify:cluster: passed');
+  process.exit(failed ? 1 : 0);
+}
+
+void main();
