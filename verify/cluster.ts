@@ -363,7 +363,7 @@ async function main(): Promise<void> {
     fs.rmSync(root, { recursive: true, force: true });
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().then(() => process.exit(130)));
-  let failed = false;
+  let [passed, failed] = [0, 0];
   try {
     let first = true;
     for (const env of listEnvironments(path.join(REPO, 'config'))) {
@@ -375,8 +375,9 @@ async function main(): Promise<void> {
           for (const r of reports) console.log(`ok   ${r.folder} (apply ${how}): ${r.applied} objects applied, ${r.pods.length} pods created${r.pods.length ? `: ${r.pods.join(', ')}` : ''}`);
           console.log(`ok   ${env} (apply ${how}): no warning, no FailedCreate, no drift on re-apply, ${kept} claims kept after their StatefulSets were deleted`);
           if (line) console.log(`ok   self-test: ${line}`);
+          passed++;
         } catch (error) {
-          failed = true;
+          failed++;
           console.log(`FAIL ${(error as Error).message}`);
         }
       }
@@ -384,8 +385,8 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  console.log(failed ? 'verify:cluster: failed' : 'verify:cluster: passed');
-  process.exit(failed ? 1 : 0);
+  console.log(`verify:cluster: ${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : 0);
 }
 
 void main();
