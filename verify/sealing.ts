@@ -48,7 +48,15 @@ export const sealing: Check = {
       const secretsFile = path.join(dir, `${ENV}.env`);
       fs.writeFileSync(secretsFile, Object.entries(PROVIDED).map(([k, v]) => `${k}=${v}\n`).join(''));
       const sealedDir = path.join(dir, 'sealed');
-      await tsx('scripts/seal.ts', [ENV, '--cert', cert, '--secrets-file', secretsFile, '--sealed-dir', sealedDir]);
+      const seal = (...extra: string[]) => tsx('scripts/seal.ts', [ENV, '--cert', cert, '--secrets-file', secretsFile, '--sealed-dir', sealedDir, ...extra]);
+      const sealedFile = () => fs.readFileSync(path.join(sealedDir, `${ENV}.yaml`), 'utf8');
+      await seal();
+      // Sealing unchanged values again keeps every ciphertext (no churn in dist/); --rotate changes them all.
+      const first = sealedFile();
+      await seal();
+      const churn = sealedFile() !== first;
+      await seal('--rotate');
+      const rotated = sealedFile() !== first;
       const out = path.join(dir, 'dist');
       await tsx('main.ts', ['--env', ENV, '--out', out, '--sealed', sealedDir]);
 
@@ -87,7 +95,9 @@ export const sealing: Check = {
           if (opened.get(`${namespace}/${name}`)?.[k] === undefined) problems.push(`${folder}: a workload reads ${ref}, which no SealedSecret provides`);
         }
       }
+      if (churn) problems.push('sealing unchanged values again changed sealed/prod.yaml: dist/ would churn');
+      if (!rotated) problems.push('--rotate left sealed/prod.yaml as it was');
       if (problems.length > 0) throw new Error(problems.join('\n'));
-      return `${secrets} SealedSecrets unsealed, ${values} values equal to the originals, ${references} workload references resolved`;
+      return `${secrets} SealedSecrets unsealed, ${values} values equal to the originals, ${references} workload references resolved; re-sealing kept every ciphertext, --rotate renewed them`;
     }),
 };
