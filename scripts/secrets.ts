@@ -28,6 +28,9 @@ function main(): void {
 
   console.error(generated.length > 0 ? `${file}: generated ${generated.length} new random value(s): ${generated.join(', ')}` : `${file}: no new value generated; existing values kept`);
   for (const key of empty) console.error(`warning: ${key} is empty in ${file}: set it there and run this again before the workload that reads it can work`);
+  if (config.secrets.mode === 'sealed') {
+    console.error(`note: ${env} is in sealed mode: its Secrets come from the SealedSecrets in dist/ (npm run seal -- ${env} --cert …); do not also apply these, the controller would refuse to manage Secrets it did not make`);
+  }
 
   const namespaces = [...synthesizeObjects(config).values()].flat().filter((o) => o.kind === 'Namespace');
   process.stdout.write(Yaml.stringify(...namespaces, ...specs.map((spec) => secretManifest(spec, envValues))));

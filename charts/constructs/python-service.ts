@@ -138,7 +138,8 @@ function probes(props: PythonServiceProps): Pick<k8s.Container, 'startupProbe' |
   const startup = { periodSeconds, timeoutSeconds: 3, failureThreshold: Math.ceil((props.startupSeconds ?? 120) / periodSeconds) };
   const liveness = { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 };
   if (!props.http) {
-    const check: k8s.Probe = { exec: { command: props.execProbe ?? [] } };
+    if (!props.execProbe) throw new Error(`${props.identity.name}: a service without a port needs an execProbe command`);
+    const check: k8s.Probe = { exec: { command: props.execProbe } };
     return { startupProbe: { ...check, ...startup }, livenessProbe: { ...check, ...liveness } };
   }
   const port = k8s.IntOrString.fromString('http');
