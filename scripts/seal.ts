@@ -16,7 +16,7 @@ import { SYSTEMS } from '../charts/systems';
 import { parseCommandLine } from '../lib/cli';
 import { ConfigError, loadEnvironment } from '../lib/config';
 import { FINGERPRINT_KEY, SealedStore, certificateFingerprint, readSealedStore, sealedStorePath, secretId, valueFingerprint, writeSealedStore } from '../lib/sealing';
-import { ensureEnvFile, resolveSecretData } from '../lib/secrets';
+import { ensureEnvFile, envKeys, parseEnvFile, resolveSecretData } from '../lib/secrets';
 import { ensureTool } from '../lib/tools';
 
 /** Seals one value with kubeseal --raw (strict scope: bound to this name and namespace). */
@@ -64,9 +64,15 @@ function main(): void {
   const config = loadEnvironment(values.config!, env);
   const specs = SYSTEMS.flatMap((s) => s.secrets(config));
   const envFile = values['secrets-file'] ?? path.join('secrets', `${env}.env`);
-  const { values: plain, empty, unknown } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
+  // The values only the user can give must be there before anything is written.
+  const existing = fs.existsSync(envFile) ? parseEnvFile(fs.readFileSync(envFile, 'utf8'), envFile) : {};
+  const empty = envKeys(specs).filter((k) => !k.generated && !k.optional && !existing[k.key]).map((k) => k.key);
+  if (empty.length > 0) {
+    const them = empty.length > 1 ? 'them' : 'it';
+    throw new ConfigError(`${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${them} there (npm run secrets -- ${env} makes the file), then seal again (nothing was sealed)`);
+  }
+  const { values: plain, unknown } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
   for (const key of unknown) console.error(`warning: ${key} in ${envFile} is read by no Secret (misspelt?): it is kept, unused`);
-  if (empty.length > 0) throw new ConfigError(`${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${empty.length > 1 ? 'them' : 'it'} there, then seal again (nothing was sealed)`);
 
   const kubeseal = ensureTool('kubeseal', (line) => console.error(line));
   const storeFile = sealedStorePath(values['sealed-dir']!, env);
