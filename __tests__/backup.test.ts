@@ -1,10 +1,9 @@
 /** The backup CronJob of every system's Postgres: schedule and retention from config, its own volume, one run at a time, restricted. */
 import { BACKUP_DIR, BACKUP_SCRIPT } from '../charts/constructs/postgres-backup';
 import { SYSTEMS } from '../charts/systems';
-import { ENVIRONMENTS, loadConfig, objectsFor, objectsOf } from './support/synth';
+import { ENVIRONMENTS, envOf, loadConfig, objectsFor, objectsOf } from './support/synth';
 
 const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
-const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
 describe.each(cases)('%s/%s backup', (env, system) => {
   const objects: any[] = objectsOf(env, system);

@@ -3,11 +3,9 @@ import { mnemoliteSecrets } from '../charts/mnemolite';
 import { ConfigError, parseEnvironment } from '../lib/config';
 import { resolveSecretData } from '../lib/secrets';
 import { synthesizeEnvironment } from '../lib/synth';
-import { find, objectsFor, objectsOf } from './support/synth';
+import { envOf, find, objectsFor, objectsOf, settingsOf } from './support/synth';
 
 const container = (objects: any[], kind: string, name: string) => find(objects, kind, name).spec.template.spec.containers[0];
-const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
-const settingsOf = (c: any) => Object.fromEntries(c.args.flatMap((a: string, i: number) => (c.args[i - 1] === '-c' ? [a.split('=')] : [])));
 const CUSTOM_IMAGE = 'registry.home.arpa:5000/mnemo-postgres:17-partman-cron';
 
 describe('MnemoLite with the default configuration', () => {

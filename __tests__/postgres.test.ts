@@ -5,16 +5,11 @@ import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from '
 import { SYSTEMS } from '../charts/systems';
 import { cpuMillis, memoryBytes } from '../lib/quantity';
 import { parseEnvironment } from '../lib/config';
-import { ENVIRONMENTS, REPO, find, loadConfig, objectsFor, objectsOf } from './support/synth';
+import { ENVIRONMENTS, REPO, find, loadConfig, objectsFor, objectsOf, settingsOf } from './support/synth';
 
 const MiB = 2 ** 20;
 const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
 
-/** The `-c name=value` settings a postgres container starts with. */
-function settingsOf(container: any): Record<string, string> {
-  const args: string[] = container.args;
-  return Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '-c' ? [a.split('=') as [string, string]] : [])));
-}
 
 describe.each(cases)('%s/%s Postgres', (env, system) => {
   const objects = objectsOf(env, system);

@@ -9,3 +9,13 @@ export function parseCommandLine<T extends ParseArgsConfig>(usage: string, confi
     throw new ConfigError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nusage: ${usage}`);
   }
 }
+
+/** Runs a command's main: any error is one message on stderr and exit 1 (never a stack trace). */
+export function runCli(main: () => void | Promise<void>): void {
+  Promise.resolve()
+    .then(main)
+    .catch((error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    });
+}

@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as YAML from 'yaml';
 
 /** File path relative to dist/ → content. */
 export type Tree = Map<string, string>;
@@ -44,4 +45,13 @@ export function readTree(dir: string): Tree {
   };
   walk('');
   return tree;
+}
+
+/** The objects of a dist/ folder, one per *.yaml file, in file-name (apply) order. */
+export function readManifests(folder: string): any[] {
+  return fs
+    .readdirSync(folder)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => YAML.parse(fs.readFileSync(path.join(folder, f), 'utf8')));
 }

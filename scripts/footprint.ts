@@ -5,6 +5,7 @@
  * use at most, and the totals: what the Pi cluster must have free.
  */
 import { parseArgs } from 'util';
+import { runCli } from '../lib/cli';
 import { listEnvironments, loadEnvironment } from '../lib/config';
 import { Footprint, footprint, total } from '../lib/footprint';
 import { synthesizeObjects } from '../lib/synth';
@@ -31,9 +32,4 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(1);
-}
+runCli(main);

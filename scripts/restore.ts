@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BACKUP_DIR } from '../charts/constructs/postgres-backup';
-import { parseCommandLine } from '../lib/cli';
+import { parseCommandLine, runCli } from '../lib/cli';
 import { ConfigError, EnvironmentConfig, loadEnvironment } from '../lib/config';
 import { restoreArgs } from '../lib/restore';
 import { KubeObject, synthesizeArgoCd, synthesizeObjects } from '../lib/synth';
@@ -251,9 +251,4 @@ async function main(): Promise<void> {
   else process.stdout.write(renderPlan(plan));
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error((error as Error).message);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCli(main);

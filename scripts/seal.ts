@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SYSTEMS } from '../charts/systems';
-import { parseCommandLine } from '../lib/cli';
+import { parseCommandLine, runCli } from '../lib/cli';
 import { ConfigError, loadEnvironment } from '../lib/config';
 import { FINGERPRINT_KEY, SealedStore, certificateFingerprint, readSealedStore, sealedStorePath, secretId, valueFingerprint, writeSealedStore } from '../lib/sealing';
 import { ensureEnvFile, envKeys, parseEnvFile, resolveSecretData } from '../lib/secrets';
@@ -96,9 +96,4 @@ function main(): void {
   console.error(`${storeFile}: ${counts.sealed} value(s) sealed, ${counts.kept} kept unchanged${values.rotate ? ' (--rotate)' : ''}; now run npm run synth and commit ${storeFile} and dist/`);
 }
 
-try {
-  main();
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(1);
-}
+runCli(main);

@@ -8,7 +8,7 @@
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { SYSTEMS } from '../charts/systems';
-import { parseCommandLine } from '../lib/cli';
+import { parseCommandLine, runCli } from '../lib/cli';
 import { ConfigError, loadEnvironment } from '../lib/config';
 import { ensureEnvFile, secretManifest } from '../lib/secrets';
 import { synthesizeObjects } from '../lib/synth';
@@ -36,9 +36,4 @@ function main(): void {
   process.stdout.write(Yaml.stringify(...namespaces, ...specs.map((spec) => secretManifest(spec, envValues))));
 }
 
-try {
-  main();
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(1);
-}
+runCli(main);

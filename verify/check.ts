@@ -1,6 +1,7 @@
 /** What every check of the verify suite is: a name, and a run that returns counts or throws. */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -73,4 +74,16 @@ export async function throwawayCertificate(dir: string): Promise<{ key: string; 
   const cert = path.join(dir, 'tls.crt');
   await exec('openssl', ['req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=sealed-secret/O=sealed-secret', '-days', '1']);
   return { key, cert };
+}
+
+/** A port nobody listens on now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -18,28 +18,17 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { SYSTEMS } from '../charts/systems';
 import { listEnvironments, loadEnvironment } from '../lib/config';
+import { readManifests } from '../lib/dist';
 import { ensureTool } from '../lib/tools';
-import { REPO, exec, requireCommand, run } from './check';
+import { REPO, exec, freePort, requireCommand, run } from './check';
 
 const CRD_DIR = path.join(REPO, '..', 'shared', 'crds');
 const TOKEN = 'verify-cluster-admin-token';
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -172,14 +161,6 @@ async function kubectlJson(cp: ControlPlane, ...args: string[]): Promise<any> {
   return JSON.parse(stdout);
 }
 
-/** The objects of a dist folder, in apply order. */
-function folderObjects(folder: string): any[] {
-  return fs
-    .readdirSync(folder)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => YAML.parse(fs.readFileSync(path.join(folder, f), 'utf8')));
-}
 
 /** generation where the object has one (spec changes only), else resourceVersion. */
 async function versions(cp: ControlPlane, objects: any[]): Promise<Map<string, string>> {
@@ -329,21 +310,21 @@ async function verifyEnvironment(env: string, how: '-f' | '-k', dir: string, sel
     const applied = new Map<string, number>();
     for (const folder of folders) applied.set(folder, await applyFolder(cp, folder, how, problems));
     for (const folder of folders) {
-      const objects = folderObjects(folder);
+      const objects = readManifests(folder);
       const namespace = objects.find((o) => o.kind === 'Namespace')?.metadata.name;
       const pods = namespace ? await checkControllers(cp, namespace, objects, problems) : [];
       reports.push({ folder: path.relative(REPO, folder), applied: applied.get(folder)!, pods });
     }
-    const namespaces = folders.flatMap(folderObjects).map((o) => o.metadata.namespace ?? (o.kind === 'Namespace' ? o.metadata.name : undefined));
+    const namespaces = folders.flatMap(readManifests).map((o) => o.metadata.namespace ?? (o.kind === 'Namespace' ? o.metadata.name : undefined));
     problems.push(...(await failedEvents(cp, [...new Set(namespaces.filter((n): n is string => Boolean(n)))])));
     // No drift: the same output applied again changes nothing.
-    const all = folders.flatMap(folderObjects);
+    const all = folders.flatMap(readManifests);
     const before = await versions(cp, all);
     for (const folder of folders) await applyFolder(cp, folder, how, problems);
     const after = await versions(cp, all);
     for (const [key, version] of before) if (after.get(key) !== version) problems.push(`drift: re-applying changed ${key}`);
     for (const folder of folders.slice(0, SYSTEMS.length)) {
-      const objects = folderObjects(folder);
+      const objects = readManifests(folder);
       kept += await checkClaimsKept(cp, objects.find((o) => o.kind === 'Namespace').metadata.name, objects, problems);
     }
     if (selfTestToo) selfTestLine = await selfTest(cp, dir);

@@ -20,12 +20,11 @@
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
-import * as YAML from 'yaml';
+import { readManifests } from '../lib/dist';
 import { restoreArgs } from '../lib/restore';
 import { toolCacheDir } from '../lib/tools';
-import { Check, REPO, exec, requireCommand, withTempDir } from './check';
+import { Check, REPO, exec, freePort, requireCommand, withTempDir } from './check';
 
 const ENV = 'prod';
 const PGSERVER_VERSION = '0.1.4';
@@ -150,13 +149,7 @@ async function prepareHost(root: string): Promise<Host> {
 // The pod, from the manifests
 
 /** The objects of dist/<env>/<system>/. */
-function manifests(system: string): any[] {
-  const dir = path.join(REPO, 'dist', ENV, system);
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
-}
+const manifests = (system: string): any[] => readManifests(path.join(REPO, 'dist', ENV, system));
 
 /**
  * The first container of a StatefulSet's or CronJob's pods that sets the variable name, with its
@@ -274,18 +267,6 @@ class Pod {
 
 // ---------------------------------------------------------------------------------------------
 // The server
-
-/** A port nobody listens on now, on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A system's running cluster and what the check knows of it. */
 interface Cluster {

@@ -35,3 +35,14 @@ export function podTemplates(objects: KubeObject[]): Array<{ owner: KubeObject; 
     return [];
   });
 }
+
+/** A container's environment: plain values, or the valueFrom of those taken from elsewhere. */
+export function envOf(container: any): Record<string, any> {
+  return Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+/** The `-c name=value` settings a postgres container starts with. */
+export function settingsOf(container: any): Record<string, string> {
+  const args: string[] = container.args;
+  return Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '-c' ? [a.split('=') as [string, string]] : [])));
+}
