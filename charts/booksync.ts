@@ -4,7 +4,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ApiConfig, EnvironmentConfig } from '../lib/config';
+import { ApiConfig, BOOKSYNC_APIS, EnvironmentConfig } from '../lib/config';
 import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../lib/secrets';
 import { BackendNetwork, INTERNET, TRAEFIK } from './constructs/backend-network';
 import { PgvectorPostgres } from './constructs/pgvector-postgres';
@@ -17,11 +17,7 @@ import { SystemIdentity, systemLabels } from './constructs/workload-identity';
 const POSTGRES_HOST = 'postgres';
 
 /** The three APIs: Service name, port and database role, as in the seed's tables. */
-export const BOOKSYNC_APIS = {
-  auth: { name: 'auth-api', port: 8000, role: 'booksync_auth', passwordKey: 'BOOKSYNC_DB_AUTH_PASSWORD' },
-  data: { name: 'data-api', port: 8001, role: 'booksync_data', passwordKey: 'BOOKSYNC_DB_DATA_PASSWORD' },
-  prediction: { name: 'prediction-api', port: 8002, role: 'booksync_prediction', passwordKey: 'BOOKSYNC_DB_PREDICTION_PASSWORD' },
-} as const;
+export { BOOKSYNC_APIS };
 type ApiKey = keyof typeof BOOKSYNC_APIS;
 const API_KEYS = Object.keys(BOOKSYNC_APIS) as ApiKey[];
 

@@ -37,11 +37,27 @@ export function readSealedStore(file: string): SealedStore | undefined {
   if (!fs.existsSync(file)) return undefined;
   const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'));
   if (doc.errors.length > 0) throw new ConfigError(`${file}: not valid YAML: ${doc.errors[0].message}\nRestore it from git or run npm run seal again`);
-  const store = doc.toJS() as SealedStore;
-  if (typeof store?.certificate !== 'string' || typeof store.secrets !== 'object') {
+  const store = doc.toJS({ maxAliasCount: 100 }) as SealedStore;
+  if (typeof store?.certificate !== 'string' || typeof store.secrets !== 'object' || store.secrets === null || Array.isArray(store.secrets)) {
     throw new ConfigError(`${file}: not a sealed-values file (it needs "certificate" and "secrets"): restore it from git or run npm run seal again`);
   }
+  const broken = Object.entries(store.secrets).flatMap(([id, keys]) => {
+    if (keys === null || typeof keys !== 'object' || Array.isArray(keys)) return [`secrets.${id}`];
+    return Object.entries(keys).filter(([, v]) => !isSealedValue(v)).map(([key]) => `secrets.${id}.${key}`);
+  });
+  if (broken.length > 0) {
+    throw new ConfigError(
+      `${file}: ${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ' and more' : ''}: each sealed value needs a "fingerprint" and a "ciphertext" `
+        + '(base64 text, as kubeseal writes it): restore the file from git or run npm run seal again',
+    );
+  }
   return store;
+}
+
+/** A value as npm run seal writes it: two strings, the ciphertext base64. */
+function isSealedValue(value: unknown): value is SealedValue {
+  const v = value as SealedValue | null;
+  return typeof v === 'object' && v !== null && typeof v.fingerprint === 'string' && typeof v.ciphertext === 'string' && /^[A-Za-z0-9+/]+=*$/.test(v.ciphertext);
 }
 
 export function writeSealedStore(file: string, store: SealedStore, env: string): void {
@@ -51,8 +67,10 @@ export function writeSealedStore(file: string, store: SealedStore, env: string):
     `# Written by: npm run seal -- ${env} --cert <controller-cert.pem>`,
   ].join('\n');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(`${file}.tmp`, `${header}\n${YAML.stringify(store, { sortMapEntries: true, lineWidth: 0 })}`);
-  fs.renameSync(`${file}.tmp`, file);
+  // A name of its own ('wx': never an existing file), renamed over the store in one step.
+  const staging = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(staging, `${header}\n${YAML.stringify(store, { sortMapEntries: true, lineWidth: 0 })}`, { flag: 'wx' });
+  fs.renameSync(staging, file);
 }
 
 /** The identity of a certificate file. */

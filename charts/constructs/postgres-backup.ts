@@ -14,7 +14,7 @@ import { BackupConfig } from '../../lib/config';
 import { kubeScoreIgnore } from './lint-exceptions';
 import { DatabaseRole, POSTGRES_UID } from './pgvector-postgres';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
-import { workloadLabels } from './workload-identity';
+import { imageTag, workloadLabels } from './workload-identity';
 
 /** Where the dumps are, in the backup pod and (read-only) in the database pod. */
 export const BACKUP_DIR = '/backups';
@@ -52,7 +52,7 @@ export class PostgresBackup extends Construct {
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
     super(scope, id);
     this.name = `${props.db.host}-backup`;
-    const labels = workloadLabels({ name: this.name, system: props.system, component: 'backup', version: props.db.image.split(':').pop()! });
+    const labels = workloadLabels({ name: this.name, system: props.system, component: 'backup', version: imageTag(props.db.image) });
     const resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
     new k8s.KubeCronJob(this, 'cronjob', {
       metadata: { name: this.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id') },

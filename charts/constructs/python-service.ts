@@ -122,8 +122,12 @@ export class PythonService extends Construct {
   }
 }
 
+/**
+ * A variable as the container sees it. The kubelet expands "$(NAME)" in values, which would
+ * let a configured value read another variable (a Secret's); "$$" is its escape for "$".
+ */
 function envVar(name: string, value: string | SecretKey): k8s.EnvVar {
-  if (typeof value === 'string') return { name, value };
+  if (typeof value === 'string') return { name, value: value.replace(/\$/g, '$$$$') };
   return { name, valueFrom: { secretKeyRef: { name: value.secret, key: value.key, optional: value.optional } } };
 }
 

@@ -2,6 +2,8 @@
  * Names and labels of one workload. Every object carries the recommended
  * app.kubernetes.io labels; selectors use only the two that never change.
  */
+import { toLabelValue } from '../../lib/k8s-validation';
+
 export interface WorkloadIdentity {
   /** The seed's service name, also the object name and DNS name ("postgres", "auth-api"). */
   readonly name: string;
@@ -24,7 +26,8 @@ export function selectorLabels(id: Pick<WorkloadIdentity, 'name' | 'system'>): R
 export function workloadLabels(id: WorkloadIdentity): Record<string, string> {
   return {
     ...selectorLabels(id),
-    'app.kubernetes.io/version': id.version,
+    // A tag may be up to 128 characters, end in "-", or be a digest: none of those is a label value.
+    'app.kubernetes.io/version': toLabelValue(id.version),
     'app.kubernetes.io/component': id.component,
     'app.kubernetes.io/part-of': id.system,
     'app.kubernetes.io/managed-by': MANAGED_BY,
@@ -42,9 +45,9 @@ export function systemLabels(system: SystemIdentity, component: string): Record<
   return workloadLabels({ name: system.name, system: system.name, component, version: system.version });
 }
 
-/** The image tag of a reference ("pgvector/pgvector:0.8.1-pg17" gives "0.8.1-pg17"). */
+/** The tag or digest of a reference ("pgvector/pgvector:0.8.1-pg17" gives "0.8.1-pg17", "…@sha256:ab…" gives "sha256:ab…"). */
 export function imageTag(image: string): string {
   const at = image.indexOf('@');
-  if (at >= 0) return image.slice(at + 1).replace(':', '-').slice(0, 63);
+  if (at >= 0) return image.slice(at + 1);
   return image.slice(image.lastIndexOf(':') + 1);
 }
