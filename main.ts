@@ -11,7 +11,8 @@
 import * as path from 'path';
 import { parseCommandLine } from './lib/cli';
 import { ConfigError, listEnvironments, loadEnvironment } from './lib/config';
-import { Tree, readTree, writeTreeAtomically } from './lib/dist';
+import { Tree, assertOwnedOutput, readTree, writeTreeAtomically } from './lib/dist';
+import { assertValidOutput } from './lib/output-check';
 import { assertSealed, readSealedStore, sealedStorePath } from './lib/sealing';
 import { synthesizeArgoCd, synthesizeEnvironment, systemFiles } from './lib/synth';
 import { SYSTEMS } from './charts/systems';
@@ -41,6 +42,7 @@ export function buildTree({ configDir, sealedDir, environments = [], previous = 
     const { objects: systems, notices } = synthesizeEnvironment(config, sealed);
     for (const notice of notices) notify(`${env}: ${notice}`);
     const folders = new Map([...systems, ['argocd', synthesizeArgoCd(env, config, systems)]]);
+    assertValidOutput([...folders.values()].flat(), config, path.join(configDir, `${env}.yaml`));
     for (const [folder, objects] of folders) {
       for (const [file, content] of systemFiles(objects)) tree.set(path.join(env, folder, file), content);
     }
@@ -52,8 +54,20 @@ export function buildTree({ configDir, sealedDir, environments = [], previous = 
   return new Map([...tree].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-function main(): void {
+export interface SynthIo {
+  /** The CLI's own output folder under `cdk8s synth` (CDK8S_OUTDIR). */
+  readonly cliOut?: string;
+  readonly log: (line: string) => void;
+  readonly notify: (notice: string) => void;
+}
+
+/**
+ * `npm run synth` as a function of its arguments: throws ConfigError for bad input, before
+ * anything is written. The fuzz suite calls it in-process.
+ */
+export function synthCommand(args: string[], io: SynthIo): void {
   const { values } = parseCommandLine('npm run synth [-- --env <env>] [--config DIR] [--out DIR] [--sealed DIR]', {
+    args,
     options: {
       env: { type: 'string', multiple: true, default: [] },
       config: { type: 'string', default: 'config' },
@@ -62,24 +76,26 @@ function main(): void {
     },
   });
   const outDir = values.out!;
+  // Before anything is read or written: synth replaces only a folder it owns.
+  assertOwnedOutput(outDir, '--out');
+  if (io.cliOut) assertOwnedOutput(io.cliOut, 'the cdk8s CLI\'s output (cdk8s.yaml output:)');
   const tree = buildTree({
     configDir: values.config!,
     sealedDir: values.sealed!,
     environments: values.env,
     previous: readTree(outDir),
-    notify: (notice) => console.error(`note: ${notice}`),
+    notify: (notice) => io.notify(`note: ${notice}`),
   });
   writeTreeAtomically(outDir, tree);
   // Under `cdk8s synth`, also hand the manifests to the CLI's own (scratch) output folder.
-  const cliOut = process.env.CDK8S_OUTDIR;
-  if (cliOut && path.resolve(cliOut) !== path.resolve(outDir)) writeTreeAtomically(cliOut, tree);
+  if (io.cliOut && path.resolve(io.cliOut) !== path.resolve(outDir)) writeTreeAtomically(io.cliOut, tree, 'the cdk8s CLI\'s output');
   const systems = new Set([...tree.keys()].map((f) => path.dirname(f)));
-  console.log(`synthesized ${tree.size} files into ${[...systems].map((s) => path.join(outDir, s)).join(', ')}`);
+  io.log(`synthesized ${tree.size} files into ${[...systems].map((s) => path.join(outDir, s)).join(', ')}`);
 }
 
 if (require.main === module) {
   try {
-    main();
+    synthCommand(process.argv.slice(2), { cliOut: process.env.CDK8S_OUTDIR, log: console.log, notify: console.error });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

@@ -11,7 +11,7 @@ import { promisify } from 'util';
 import * as YAML from 'yaml';
 import { buildTree } from '../main';
 import { ConfigError, configJsonSchema, parseEnvironment } from '../lib/config';
-import { readTree } from '../lib/dist';
+import { OUTPUT_MARKER, readTree } from '../lib/dist';
 import { KUSTOMIZATION } from '../lib/synth';
 import { CONFIG_DIR, ENVIRONMENTS, REPO } from './support/synth';
 
@@ -29,7 +29,7 @@ const BAD: Array<[string, unknown, string, string]> = [
   ['a Postgres too small for its settings', { booksync: { postgres: { resources: { cpu: '1', memory: '128Mi' } } } }, 'booksync.postgres.resources.memory', 'at least 256Mi'],
   ['a latest tag', { booksync: { images: { registry: 'ghcr.io/me', tag: 'latest' } } }, 'booksync.images.tag', 'pin a release tag'],
   ['an unpinned Postgres image', { booksync: { postgres: { image: 'pgvector/pgvector' } } }, 'booksync.postgres.image', 'with a tag'],
-  ['duplicate Ingress hosts', { booksync: { ingress: { hosts: { auth: 'api.home.arpa', data: 'api.home.arpa' } } } }, 'booksync.ingress.hosts.data', 'already used by auth'],
+  ['duplicate Ingress hosts', { booksync: { ingress: { enabled: true, hosts: { auth: 'api.home.arpa', data: 'api.home.arpa' } } } }, 'booksync.ingress.hosts.data', 'already served by booksync.ingress.hosts.auth'],
   ['an invalid host', { booksync: { ingress: { hosts: { auth: 'https://Auth.example' } } } }, 'booksync.ingress.hosts.auth', 'DNS name'],
   ['an invalid namespace', { booksync: { namespace: 'Book_Sync' } }, 'booksync.namespace', 'DNS label'],
   ['a wrong type for a switch', { cluster: { arm64: 'yes' } }, 'cluster.arm64', 'expected boolean, received string'],
@@ -128,6 +128,7 @@ describe('committed files are current', () => {
   test('dist/ is what a fresh synth writes (npm run synth, then commit dist/)', () => {
     const fresh = buildTree({ configDir: CONFIG_DIR, sealedDir: path.join(REPO, 'sealed') });
     const committed = readTree(path.join(REPO, 'dist'));
+    committed.delete(OUTPUT_MARKER);
     expect([...committed.keys()]).toEqual([...fresh.keys()]);
     for (const [file, content] of fresh) expect([file, committed.get(file)]).toEqual([file, content]);
   });

@@ -1,6 +1,7 @@
 /** Command-line parsing shared by main.ts and scripts/: a mistake in the flags is a usage message, exit 1. */
+import * as path from 'path';
 import { ParseArgsConfig, parseArgs } from 'util';
-import { ConfigError } from './config';
+import { ConfigError, show } from './config';
 
 export function parseCommandLine<T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> {
   try {
@@ -18,4 +19,18 @@ export function runCli(main: () => void | Promise<void>): void {
       console.error(error.message);
       process.exit(1);
     });
+}
+
+/**
+ * A path from a flag, confined: inside the repository (the working folder) it must lie under
+ * `home` (a gitignored or generated folder), so that a secret or an output never lands in a
+ * file git tracks or that another command owns; outside the repository any path is the user's choice.
+ */
+export function confinedPath(value: string, flag: string, home: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(value));
+  const inside = rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+  if (inside && rel !== home && !rel.startsWith(home + path.sep)) {
+    throw new ConfigError(`${flag} ${show(value)}: inside this repository it must be under ${home}/ (other folders are committed or owned by other commands): use ${home}/<name>, or a path outside the repository`);
+  }
+  return value;
 }

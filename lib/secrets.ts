@@ -3,9 +3,10 @@
  * value comes from. Workloads reference them by name; `npm run secrets` fills them from the
  * gitignored secrets/<env>.env, generating the random ones the first time.
  */
-import { randomBytes } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { EXPORTER_ROLE } from './config';
 
 /** Where one key of a Secret gets its value. */
 export type SecretValue =
@@ -28,13 +29,16 @@ export interface SecretSpec {
 
 export type EnvValues = Readonly<Record<string, string>>;
 
-/** The Secret of a database role: "booksync_auth" has "db-booksync-auth". */
+/**
+ * The Secret of a database role: "booksync_auth" has "db-booksync-auth". A role ending in "_"
+ * would give a name ending in "-", which Kubernetes refuses: it gets a short hash of the role instead.
+ */
 export function roleSecretName(role: string): string {
-  return `db-${role.replace(/_/g, '-')}`;
+  const name = `db-${role.replace(/_/g, '-')}`;
+  return name.endsWith('-') ? `${name}${createHash('sha256').update(role).digest('hex').slice(0, 8)}` : name;
 }
 
-/** postgres_exporter's monitoring role (sql/common/90-metrics-role.sh). */
-export const EXPORTER_ROLE = 'postgres_exporter';
+export { EXPORTER_ROLE };
 
 /** The exporter role's Secret, when metrics are on; `prefix` names the env-file key (BOOKSYNC…). */
 export function exporterSecrets(base: Pick<SecretSpec, 'namespace' | 'labels'>, prefix: string, enabled: boolean): SecretSpec[] {
@@ -97,34 +101,60 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
 }
 
 /**
- * Makes sure the env file holds every key the specs need (and `extraRandom` keys): keeps the
- * values it has, generates the missing random ones and leaves empty lines for the ones the
- * user gives. Returns the values, the keys still empty, the ones generated now, and the
- * file's keys that nothing reads (kept, but likely misspelt).
+ * Makes sure the env file holds every key the specs need (and `extraRandom` keys): generates
+ * the missing random ones and leaves empty lines for the ones the user gives. The file is the
+ * user's too: what is in it stays byte for byte, new keys are appended, and a file that lacks
+ * nothing is not written at all. Returns the values, the keys still empty, the ones generated
+ * now, and the file's keys that nothing reads (kept, but likely misspelt).
  */
 export function ensureEnvFile(
   file: string,
   specs: SecretSpec[],
   extraRandom: string[] = [],
 ): { values: Record<string, string>; empty: string[]; generated: string[]; unknown: string[] } {
-  const existing = fs.existsSync(file) ? parseEnvFile(fs.readFileSync(file, 'utf8'), file) : {};
+  const text = readEnvText(file);
+  const existing = text === undefined ? {} : parseEnvFile(text, file);
   const values = { ...existing };
   const generatedNow: string[] = [];
-  const lines = ['# Secret values for this environment. Never commit this file (it is gitignored).', ''];
-  for (const { key, generated, hint } of [...envKeys(specs), ...extraRandom.map((key) => ({ key, generated: true, hint: undefined }))]) {
-    if (!(key in values)) {
-      values[key] = generated ? randomSecret() : '';
-      if (generated) generatedNow.push(key);
-    }
-    if (hint) lines.push(`# ${hint}`);
-    lines.push(`${key}=${values[key]}`);
+  const added: string[] = [];
+  const wanted = [...envKeys(specs), ...extraRandom.map((key) => ({ key, generated: true, hint: undefined }))];
+  for (const { key, generated, hint } of wanted) {
+    if (key in values) continue;
+    values[key] = generated ? randomSecret() : '';
+    if (generated) generatedNow.push(key);
+    if (hint) added.push(`# ${hint}`);
+    added.push(`${key}=${values[key]}`);
   }
-  const unknown = Object.keys(existing).filter((k) => !lines.some((l) => l.startsWith(`${k}=`)));
-  for (const key of unknown) lines.push(`${key}=${existing[key]}`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  if (text === undefined || added.length > 0) {
+    const before = text === undefined ? ENV_FILE_HEADER : text === '' || text.endsWith('\n') ? text : `${text}\n`;
+    writePrivateFile(file, before + added.map((line) => `${line}\n`).join(''));
+  }
+  const unknown = Object.keys(existing).filter((k) => !wanted.some((w) => w.key === k));
   const empty = envKeys(specs).filter((k) => !k.optional && values[k.key] === '').map((k) => k.key);
   return { values, empty, generated: generatedNow, unknown };
+}
+
+/** The text of an env file, undefined when there is none; a folder there is refused. */
+function readEnvText(file: string): string | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  if (!fs.statSync(file).isFile()) throw new Error(`${file}: is a folder, not an env file: give the path of a file`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** The values of an env file ({} when there is none). */
+export function readEnvFile(file: string): Record<string, string> {
+  const text = readEnvText(file);
+  return text === undefined ? {} : parseEnvFile(text, file);
+}
+
+const ENV_FILE_HEADER = '# Secret values for this environment. Never commit this file (it is gitignored).\n\n';
+
+/** Writes a file only its owner can read, through a fresh temporary name renamed over it. */
+function writePrivateFile(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const staging = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(staging, content, { mode: 0o600, flag: 'wx' });
+  fs.renameSync(staging, file);
 }
 
 /** The value of every key of a Secret (an optional value that is empty is left out). */

@@ -13,10 +13,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SYSTEMS } from '../charts/systems';
-import { parseCommandLine, runCli } from '../lib/cli';
-import { ConfigError, loadEnvironment } from '../lib/config';
+import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
+import { ConfigError, assertEnvironmentName, loadEnvironment } from '../lib/config';
 import { FINGERPRINT_KEY, SealedStore, certificateFingerprint, readSealedStore, sealedStorePath, secretId, valueFingerprint, writeSealedStore } from '../lib/sealing';
-import { ensureEnvFile, envKeys, parseEnvFile, resolveSecretData } from '../lib/secrets';
+import { ensureEnvFile, envKeys, readEnvFile, resolveSecretData } from '../lib/secrets';
 import { ensureTool } from '../lib/tools';
 
 /** Seals one value with kubeseal --raw (strict scope: bound to this name and namespace). */
@@ -60,12 +60,16 @@ function main(): void {
   if (!env || positionals.length > 1 || !values.cert) {
     throw new ConfigError('usage: npm run seal -- <env> --cert <controller-cert.pem> [--rotate]   (fetch the certificate with: kubeseal --fetch-cert > cert.pem)');
   }
+  // Every path is checked, and the store read, before anything is read from the user or written.
+  assertEnvironmentName(env, values.config!);
+  const storeFile = sealedStorePath(confinedPath(values['sealed-dir']!, '--sealed-dir', 'sealed'), env);
+  const envFile = confinedPath(values['secrets-file'] ?? path.join('secrets', `${env}.env`), '--secrets-file', 'secrets');
   assertCertificate(values.cert);
   const config = loadEnvironment(values.config!, env);
   const specs = SYSTEMS.flatMap((s) => s.secrets(config));
-  const envFile = values['secrets-file'] ?? path.join('secrets', `${env}.env`);
+  const previous = readSealedStore(storeFile);
   // The values only the user can give must be there before anything is written.
-  const existing = fs.existsSync(envFile) ? parseEnvFile(fs.readFileSync(envFile, 'utf8'), envFile) : {};
+  const existing = readEnvFile(envFile);
   const empty = envKeys(specs).filter((k) => !k.generated && !k.optional && !existing[k.key]).map((k) => k.key);
   if (empty.length > 0) {
     const them = empty.length > 1 ? 'them' : 'it';
@@ -75,8 +79,6 @@ function main(): void {
   for (const key of unknown) console.error(`warning: ${key} in ${envFile} is read by no Secret (misspelt?): it is kept, unused`);
 
   const kubeseal = ensureTool('kubeseal', (line) => console.error(line));
-  const storeFile = sealedStorePath(values['sealed-dir']!, env);
-  const previous = readSealedStore(storeFile);
   const certificate = certificateFingerprint(fs.readFileSync(values.cert, 'utf8'));
   const reuse = !values.rotate && previous?.certificate === certificate;
   const counts = { kept: 0, sealed: 0 };

@@ -8,7 +8,7 @@
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { SYSTEMS } from '../charts/systems';
-import { parseCommandLine, runCli } from '../lib/cli';
+import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
 import { ConfigError, loadEnvironment } from '../lib/config';
 import { ensureEnvFile, secretManifest } from '../lib/secrets';
 import { synthesizeObjects } from '../lib/synth';
@@ -21,7 +21,7 @@ function main(): void {
   const env = positionals[0];
   if (!env || positionals.length > 1) throw new ConfigError('usage: npm run secrets -- <env> [--file secrets/<env>.env]   (for example: npm run secrets -- prod)');
   const config = loadEnvironment(values.config!, env);
-  const file = values.file ?? path.join('secrets', `${env}.env`);
+  const file = confinedPath(values.file ?? path.join('secrets', `${env}.env`), '--file', 'secrets');
   const specs = SYSTEMS.flatMap((s) => s.secrets(config));
   const { values: envValues, empty, generated, unknown } = ensureEnvFile(file, specs);
   for (const key of unknown) console.error(`warning: ${key} in ${file} is read by no Secret (misspelt?): it is kept, unused`);

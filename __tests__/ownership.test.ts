@@ -1,0 +1,121 @@
+/**
+ * Commands own their output and nothing else: user files are planted in every place a
+ * command writes (the output folder, beside it, the secrets and sealed folders, config/),
+ * every command is run there, the well-meant way and the hostile way, and no planted file
+ * may be removed or changed.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import { OUTPUT_MARKER, readTree } from '../lib/dist';
+import { REPO } from './support/synth';
+
+const execFileAsync = promisify(execFile);
+
+/** Files a user may keep where the commands write; a trailing "/" plants an empty folder. */
+const PLANTED = [
+  'dist/NOTES.md',
+  'dist/prod/booksync/99-my-extra.yaml',
+  'dist.new-mine/keep.txt',
+  'dist.old-mine/keep.txt',
+  'secrets/README.md',
+  'secrets/prod.env',
+  'sealed/NOTES.md',
+  'config/NOTES.md',
+  'out-mine/data.txt',
+  'empty-mine/',
+  'notes.txt',
+];
+
+/** The user's own env file: comments and a value of theirs, kept byte for byte. */
+const USER_ENV = '# my passwords, in my order\nBOOKSYNC_MANGACOLLEC_CLIENT_ID=my-client\n# end of my notes\n';
+
+/** Runs a project command in `cwd` as npm would; resolves with its exit code and stderr. */
+async function command(cwd: string, script: string, ...args: string[]): Promise<{ code: number; stderr: string }> {
+  const tsx = ['--import', require.resolve('tsx'), path.join(REPO, script), ...args];
+  const env = { ...process.env, TSX_TSCONFIG_PATH: path.join(REPO, 'tsconfig.json'), KUBESEAL: '/nonexistent/kubeseal' };
+  return execFileAsync(process.execPath, tsx, { cwd, env }).then(
+    ({ stderr }) => ({ code: 0, stderr }),
+    (error) => ({ code: error.code as number, stderr: error.stderr as string }),
+  );
+}
+
+describe('no command removes or overwrites a file it did not write', () => {
+  let work: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'ownership-'));
+    for (const folder of ['config', 'sealed']) fs.cpSync(path.join(REPO, folder), path.join(work, folder), { recursive: true });
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  const plant = () => {
+    for (const file of PLANTED) {
+      const target = path.join(work, file);
+      fs.mkdirSync(file.endsWith('/') ? target : path.dirname(target), { recursive: true });
+      if (!file.endsWith('/')) fs.writeFileSync(target, file === 'secrets/prod.env' ? USER_ENV : `mine: ${file}\n`);
+    }
+  };
+  /** The planted files that are there, with their content: a removed one is missing from the map. */
+  const planted = () => new Map(PLANTED.filter((f) => !f.endsWith('/') && fs.existsSync(path.join(work, f))).map((f) => [f, fs.readFileSync(path.join(work, f), 'utf8')]));
+
+  test('a first synth into a missing folder writes its marker, listing exactly what it wrote', async () => {
+    expect((await command(work, 'main.ts')).code).toBe(0);
+    const tree = readTree(path.join(work, 'dist'));
+    const listed = tree.get(OUTPUT_MARKER)!.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(listed).toEqual([...tree.keys()].filter((f) => f !== OUTPUT_MARKER).map((f) => f.split(path.sep).join('/')));
+    expect(listed.length).toBeGreaterThan(50);
+  });
+
+  test.each([
+    ['synth into its own dist/ holding a user file', ['main.ts'], 'dist/NOTES.md'],
+    ['synth --out the repository root', ['main.ts', '--out', '.'], '--out .'],
+    ['synth --out config/', ['main.ts', '--out', 'config'], '--out config'],
+    ['synth --out a user folder', ['main.ts', '--out', 'out-mine'], '--out out-mine'],
+    ['synth --out inside dist/', ['main.ts', '--out', 'dist/prod'], 'another synth output'],
+    ['synth --env with a path', ['main.ts', '--env', '../config/dev', '--out', 'fresh-out'], 'not an environment name'],
+    ['secrets with a path as the environment', ['scripts/secrets.ts', '../config/dev'], 'not an environment name'],
+    ['secrets --file into config/', ['scripts/secrets.ts', 'prod', '--file', 'config/NOTES.md'], 'must be under secrets/'],
+    ['secrets --file a folder', ['scripts/secrets.ts', 'prod', '--file', 'secrets'], 'is a folder'],
+    ['seal --sealed-dir config/', ['scripts/seal.ts', 'prod', '--cert', 'notes.txt', '--sealed-dir', 'config'], '--sealed-dir "config"'],
+    ['seal --secrets-file a planted note', ['scripts/seal.ts', 'prod', '--cert', 'notes.txt', '--secrets-file', 'notes.txt'], '--secrets-file "notes.txt"'],
+    ['seal with a path as the environment', ['scripts/seal.ts', '../config/prod', '--cert', 'notes.txt'], 'not an environment name'],
+  ])('%s: refused, naming it, every planted file intact', async (_, [script, ...args], words) => {
+    plant();
+    const before = planted();
+    const dist = readTree(path.join(work, 'dist'));
+    const entries = fs.readdirSync(work).sort();
+    const { code, stderr } = await command(work, script, ...args);
+    expect(code).toBe(1);
+    expect(stderr).toContain(words);
+    expect(planted()).toEqual(before);
+    expect(fs.readdirSync(path.join(work, 'empty-mine'))).toEqual([]);
+    expect(readTree(path.join(work, 'dist'))).toEqual(dist);
+    expect(fs.readdirSync(work).sort()).toEqual(entries); // nothing new either
+  });
+
+  test('secrets appends what is missing to the user\'s env file and keeps every byte of it', async () => {
+    plant();
+    const { code } = await command(work, 'scripts/secrets.ts', 'prod');
+    expect(code).toBe(0);
+    const text = fs.readFileSync(path.join(work, 'secrets', 'prod.env'), 'utf8');
+    expect(text.startsWith(USER_ENV)).toBe(true);
+    expect(text).toMatch(/^BOOKSYNC_DB_ADMIN_PASSWORD=[A-Za-z0-9_-]{43}$/m);
+    const again = await command(work, 'scripts/secrets.ts', 'prod');
+    expect(again.code).toBe(0);
+    expect(fs.readFileSync(path.join(work, 'secrets', 'prod.env'), 'utf8')).toBe(text); // nothing missing: not rewritten
+    expect(fs.statSync(path.join(work, 'secrets', 'prod.env')).mode & 0o077).toBe(0);
+  });
+
+  test('synth replaces its own output once the user file is gone, and leaves nothing beside it', async () => {
+    plant();
+    fs.rmSync(path.join(work, 'dist', 'NOTES.md'));
+    fs.rmSync(path.join(work, 'dist', 'prod', 'booksync', '99-my-extra.yaml'));
+    const before = planted();
+    expect((await command(work, 'main.ts')).code).toBe(0);
+    expect(planted()).toEqual(before);
+    const beside = fs.readdirSync(work).filter((f) => f.startsWith('dist.')).sort();
+    expect(beside).toEqual(['dist.new-mine', 'dist.old-mine']);
+  });
+});
