@@ -152,11 +152,11 @@ export function readTree(dir: string): Tree {
   return tree;
 }
 
-/** The objects of a dist/ folder, one per *.yaml file, in file-name (apply) order. */
+/** The objects of a dist/ folder, one per *.yaml file, in file-name (apply) order, read as kubectl reads them (YAML 1.1). */
 export function readManifests(folder: string): any[] {
   return fs
     .readdirSync(folder)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .map((f) => YAML.parse(fs.readFileSync(path.join(folder, f), 'utf8')));
+    .map((f) => YAML.parse(fs.readFileSync(path.join(folder, f), 'utf8'), { version: '1.1' }));
 }
