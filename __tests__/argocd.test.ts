@@ -5,12 +5,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { SYNC_OPTIONS, SYNC_WAVE } from '../charts/sync-waves';
-import { SYSTEMS } from '../charts/systems';
-import { parseEnvironment } from '../lib/config';
 import { readManifests } from '../lib/dist';
-import { KUSTOMIZATION, KubeObject, synthesizeArgoCd, synthesizeObjects } from '../lib/synth';
 import { ENVIRONMENTS, REPO, loadConfig, podTemplates } from './support/synth';
+import { parseEnvironment } from '../app/environment';
+import { SYSTEMS } from '../app/registry';
+import { SYNC_OPTIONS, SYNC_WAVE } from '../app/sync-waves';
+import { synthesizeArgoCd, synthesizeObjects } from '../app/synth';
+import { KUSTOMIZATION, KubeObject } from '../lib/manifests';
 
 /** The committed objects of a dist/ folder. */
 const folderObjects = (folder: string): any[] => readManifests(path.join(REPO, folder));

@@ -1,7 +1,8 @@
 /** The backup CronJob of every system's Postgres: schedule and retention from config, its own volume, one run at a time, restricted. */
-import { BACKUP_DIR, BACKUP_SCRIPT } from '../charts/constructs/postgres-backup';
-import { SYSTEMS } from '../charts/systems';
+import { BACKUP_SCRIPT } from '../charts/constructs/postgres-backup';
 import { ENVIRONMENTS, envOf, loadConfig, objectsFor, objectsOf } from './support/synth';
+import { SYSTEMS } from '../app/registry';
+import { BACKUP_DIR } from '../charts/constructs/postgres-common';
 
 const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
 

@@ -1,9 +1,10 @@
 /** BookSync as its seed describes it: the seed's env tables, one role per API, its network and its Ingress. */
-import { BOOKSYNC_APIS, booksyncSecrets } from '../charts/booksync';
-import { parseEnvironment } from '../lib/config';
 import { resolveSecretData } from '../lib/secrets';
-import { KubeObject } from '../lib/synth';
 import { find, objectsFor, objectsOf } from './support/synth';
+import { parseEnvironment } from '../app/environment';
+import { KubeObject } from '../lib/manifests';
+import { booksyncSecrets } from '../systems/booksync/chart';
+import { BOOKSYNC_APIS } from '../systems/booksync/config';
 
 /** The seed's tables (§6.1–6.3): every variable with its default; null means "Requis" (from a Secret). */
 const SEED_ENV: Record<string, Record<string, string | null>> = {
@@ -52,7 +53,7 @@ describe('BookSync with the default configuration', () => {
     const hostile = `p@ss:w/rd?#%&='"\\ $\`é;-x`;
     const env = Object.fromEntries(Object.values(BOOKSYNC_APIS).map((a) => [a.passwordKey, hostile]));
     for (const api of Object.values(BOOKSYNC_APIS)) {
-      const spec = booksyncSecrets(config).find((s) => s.name === `db-${api.role.replace(/_/g, '-')}`)!;
+      const spec = booksyncSecrets(config.booksync).find((s) => s.name === `db-${api.role.replace(/_/g, '-')}`)!;
       expect(spec.type).toBe('kubernetes.io/basic-auth');
       const data = resolveSecretData(spec, env);
       const url = new URL(data['database-url'].replace('postgresql+asyncpg:', 'postgresql:'));

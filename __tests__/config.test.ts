@@ -9,11 +9,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as YAML from 'yaml';
-import { buildTree } from '../main';
-import { ConfigError, configJsonSchema, parseEnvironment } from '../lib/config';
 import { OUTPUT_MARKER, readTree } from '../lib/dist';
-import { KUSTOMIZATION } from '../lib/synth';
 import { CONFIG_DIR, ENVIRONMENTS, REPO } from './support/synth';
+import { configJsonSchema, parseEnvironment } from '../app/environment';
+import { buildTree } from '../app/synth';
+import { ConfigError } from '../lib/errors';
+import { KUSTOMIZATION } from '../lib/manifests';
 
 const run = promisify(execFile);
 

@@ -5,12 +5,13 @@
  * resource/quantity_test.go, batch/validation/validation_test.go, robfig/cron parser_test.go).
  */
 import * as path from 'path';
-import { listEnvironments, loadEnvironment } from '../lib/config';
+import { loadEnvironment } from '../app/environment';
+import { synthesizeArgoCd, synthesizeObjects } from '../app/synth';
+import { listEnvironments } from '../lib/config-file';
 import {
   cronScheduleError, dns1035LabelErrors, dns1123LabelErrors, dns1123SubdomainErrors, isTimeZone, labelValueErrors, portNameErrors,
   qualifiedNameErrors, quantityErrors, toLabelValue, validateObjects,
 } from '../lib/k8s-validation';
-import { synthesizeArgoCd, synthesizeObjects } from '../lib/synth';
 
 const CONFIG_DIR = path.join(__dirname, '..', 'config');
 const a = (n: number): string => 'a'.repeat(n);

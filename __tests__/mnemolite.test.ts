@@ -1,9 +1,10 @@
 /** MnemoLite as its seed describes it: db, mnemo-api, the optional worker, the extensions and the two ways in. */
-import { mnemoliteSecrets } from '../charts/mnemolite';
-import { ConfigError, parseEnvironment } from '../lib/config';
 import { resolveSecretData } from '../lib/secrets';
-import { synthesizeEnvironment } from '../lib/synth';
 import { envOf, find, objectsFor, objectsOf, settingsOf } from './support/synth';
+import { parseEnvironment } from '../app/environment';
+import { synthesizeEnvironment } from '../app/synth';
+import { ConfigError } from '../lib/errors';
+import { mnemoliteSecrets } from '../systems/mnemolite/chart';
 
 const container = (objects: any[], kind: string, name: string) => find(objects, kind, name).spec.template.spec.containers[0];
 const CUSTOM_IMAGE = 'registry.home.arpa:5000/mnemo-postgres:17-partman-cron';
@@ -63,7 +64,7 @@ describe('MnemoLite with the default configuration', () => {
 
   test('the DATABASE_URL is right for any password', () => {
     const hostile = `a:b@c/d?e#f%g'h"i\\ j`;
-    const [role] = mnemoliteSecrets(parseEnvironment({}, 'test'));
+    const [role] = mnemoliteSecrets(parseEnvironment({}, 'test').mnemolite);
     const url = new URL(resolveSecretData(role, { MNEMOLITE_DB_PASSWORD: hostile })['database-url']);
     expect(url.protocol).toBe('postgresql:');
     expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.host, url.pathname]).toEqual(['mnemo', hostile, 'db:5432', '/mnemolite']);

@@ -2,9 +2,9 @@
  * The seeds' networks, as the NetworkPolicies of each system allow them: the whole
  * connection matrix, so that any extra or missing connection fails.
  */
-import { KubeObject } from '../lib/synth';
 import { allowedConnections } from './support/connectivity';
 import { ENVIRONMENTS, objectsFor, objectsOf } from './support/synth';
+import { KubeObject } from '../lib/manifests';
 
 const dns = (w: string) => [`${w} -> kube-dns:53/TCP`, `${w} -> kube-dns:53/UDP`];
 

@@ -8,12 +8,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { parseEnvironment } from '../lib/config';
 import { restoreArgs } from '../lib/restore';
-import { KubeObject } from '../lib/synth';
-import { NEWEST_DUMP, PlanCommand, RestorePlan, renderCommand, restorePlan, shellQuote, targetFor } from '../scripts/restore';
-import { claimRow, cronJobRow, deploymentRow, formatAge, restartsOf, statefulSetRow, systemRows } from '../scripts/status';
+import { NEWEST_DUMP, PlanCommand, RestorePlan, renderCommand, restorePlan, shellQuote, targetFor } from '../app/restore-plan';
+import { claimRow, cronJobRow, deploymentRow, formatAge, restartsOf, statefulSetRow, systemRows } from '../app/status-table';
 import { REPO, loadConfig, objectsOf } from './support/synth';
+import { parseEnvironment } from '../app/environment';
+import { KubeObject } from '../lib/manifests';
 
 const planOf = (env: string, system: string, source = {}) => restorePlan(targetFor(loadConfig(env), env, system), source);
 const argvs = (plan: RestorePlan, step: number): string[][] => plan.steps[step - 1].commands.map((c) => c.argv);

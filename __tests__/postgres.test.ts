@@ -2,10 +2,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from '../charts/constructs/postgres-settings';
-import { SYSTEMS } from '../charts/systems';
 import { cpuMillis, memoryBytes } from '../lib/quantity';
-import { parseEnvironment } from '../lib/config';
-import { ENVIRONMENTS, REPO, find, loadConfig, objectsFor, objectsOf, settingsOf } from './support/synth';
+import { ENVIRONMENTS, REPO, find, loadConfig, objectsFor, objectsOf, secretsOf, settingsOf } from './support/synth';
+import { parseEnvironment } from '../app/environment';
+import { SYSTEMS } from '../app/registry';
 
 const MiB = 2 ** 20;
 const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
@@ -36,12 +36,14 @@ describe.each(cases)('%s/%s Postgres', (env, system) => {
     expect({ cpu, memory }).toEqual({ cpu: pg.resources.limits.cpu, memory: pg.resources.limits.memory });
   });
 
-  test('mounts the init ConfigMap built from sql/common/ and sql/<system>/ at /docker-entrypoint-initdb.d', () => {
+  test('mounts the init ConfigMap built from sql/common/ and systems/<system>/sql/ at /docker-entrypoint-initdb.d', () => {
     const volume = pod.volumes.find((v: any) => v.configMap);
     expect(pg.volumeMounts.find((m: any) => m.name === volume.name)).toMatchObject({ mountPath: '/docker-entrypoint-initdb.d', readOnly: true });
     const configMap = find(objects, 'ConfigMap', volume.configMap.name);
     const files = Object.fromEntries(
-      ['common', system].flatMap((folder) => fs.readdirSync(path.join(REPO, 'sql', folder)).map((f) => [f, fs.readFileSync(path.join(REPO, 'sql', folder, f), 'utf8')])),
+      [path.join(REPO, 'sql', 'common'), path.join(SYSTEMS.find((s) => s.name === system)!.dir, 'sql')].flatMap((folder) =>
+        fs.readdirSync(folder).map((f) => [f, fs.readFileSync(path.join(folder, f), 'utf8')]),
+      ),
     );
     expect(configMap.data).toEqual(files);
   });
@@ -127,7 +129,7 @@ describe('metrics (off by default)', () => {
     const objects = objectsFor({}, system);
     expect(podOf(objects).containers.map((c: any) => c.name)).toEqual(['postgres']);
     expect(JSON.stringify(objects)).not.toContain('9187');
-    expect(SYSTEMS.find((s) => s.name === system)!.secrets(parseEnvironment({}, 'test')).map((s) => s.name)).not.toContain('db-postgres-exporter');
+    expect(secretsOf(parseEnvironment({}, 'test'), system).map((s) => s.name)).not.toContain('db-postgres-exporter');
   });
 
   test.each(SYSTEMS.map((s) => s.name))('%s: a postgres_exporter sidecar with its own pg_monitor role Secret, scraped only by Prometheus', (system) => {
@@ -139,7 +141,7 @@ describe('metrics (off by default)', () => {
     const projected = pod.volumes.find((v: any) => v.projected).projected.sources.map((s: any) => s.secret.items[0].path);
     expect(projected).toContain('postgres_exporter');
     const config = parseEnvironment({ [system]: { postgres: { metrics: { enabled: true } } } }, 'test');
-    const secret = SYSTEMS.find((s) => s.name === system)!.secrets(config).find((s) => s.name === 'db-postgres-exporter')!;
+    const secret = secretsOf(config, system).find((s) => s.name === 'db-postgres-exporter')!;
     expect(secret.type).toBe('kubernetes.io/basic-auth');
     const policy = objects.find((o: any) => o.kind === 'NetworkPolicy' && o.spec.ingress?.some((r: any) => r.ports[0].port === 9187)) as any;
     const rule = policy.spec.ingress.find((r: any) => r.ports[0].port === 9187);

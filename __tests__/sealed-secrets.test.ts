@@ -8,16 +8,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { SYSTEMS } from '../charts/systems';
-import { ConfigError, parseEnvironment } from '../lib/config';
 import { readTree } from '../lib/dist';
 import { SealedStore, assertSealed, secretId, valueFingerprint } from '../lib/sealing';
-import { synthesizeObjects } from '../lib/synth';
 import { CONFIG_DIR, REPO } from './support/synth';
+import { parseEnvironment } from '../app/environment';
+import { allSecrets, synthesizeObjects } from '../app/synth';
+import { ConfigError } from '../lib/errors';
 
 const run = promisify(execFile);
 const sealedConfig = parseEnvironment({ secrets: { mode: 'sealed' } }, 'test');
-const specs = SYSTEMS.flatMap((s) => s.secrets(sealedConfig));
+const specs = allSecrets(sealedConfig);
 
 /** A store with a made-up ciphertext for every key (the format, not the cryptography). */
 function fakeStore(): SealedStore {

@@ -8,16 +8,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as YAML from 'yaml';
-import { SYSTEMS } from '../charts/systems';
 import { ensureEnvFile, parseEnvFile } from '../lib/secrets';
 import { readTree } from '../lib/dist';
 import { REPO, loadConfig } from './support/synth';
+import { allSecrets } from '../app/synth';
 
 const run = promisify(execFile);
 const secretsCli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts', 'secrets.ts'), ...args], { cwd: REPO });
 
 describe('the env file', () => {
-  const specs = SYSTEMS.flatMap((s) => s.secrets(loadConfig('prod')));
+  const specs = allSecrets(loadConfig('prod'));
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'env-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -90,7 +90,7 @@ describe('no secret value leaks', () => {
       const envFiles = fs.existsSync(path.join(REPO, 'secrets')) ? fs.readdirSync(path.join(REPO, 'secrets')).map((f) => path.join(REPO, 'secrets', f)) : [];
       for (const env of ['dev', 'prod']) {
         const fresh = path.join(dir, `${env}.env`);
-        ensureEnvFile(fresh, SYSTEMS.flatMap((s) => s.secrets(loadConfig(env))));
+        ensureEnvFile(fresh, allSecrets(loadConfig(env)));
         envFiles.push(fresh);
       }
       for (const f of envFiles) for (const v of Object.values(parseEnvFile(fs.readFileSync(f, 'utf8'), f))) if (v.length >= 8) values.add(v);

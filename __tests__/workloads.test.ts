@@ -3,10 +3,10 @@
  * "restricted", pinned images, labels, Services that select exactly their workload, and
  * Secret references that point at Secrets the system defines.
  */
-import { SYSTEMS } from '../charts/systems';
 import { memoryBytes } from '../lib/quantity';
-import { KubeObject } from '../lib/synth';
-import { ENVIRONMENTS, loadConfig, objectsOf, podTemplates } from './support/synth';
+import { ENVIRONMENTS, loadConfig, objectsOf, podTemplates, secretsOf } from './support/synth';
+import { SYSTEMS } from '../app/registry';
+import { KubeObject } from '../lib/manifests';
 
 const RECOMMENDED = ['name', 'instance', 'version', 'component', 'part-of', 'managed-by'].map((l) => `app.kubernetes.io/${l}`);
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -105,7 +105,7 @@ describe.each(cases)('%s/%s', (env, system) => {
   });
 
   test('every Secret a pod reads is one the system defines, with that key', () => {
-    const secrets = SYSTEMS.find((s) => s.name === system)!.secrets(config);
+    const secrets = secretsOf(config, system);
     const keysOf = (name: string) => Object.keys(secrets.find((s) => s.name === name)?.data ?? {});
     for (const { template } of templates) {
       for (const c of allContainers(template)) {

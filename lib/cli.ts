@@ -1,7 +1,7 @@
 /** Command-line parsing shared by main.ts and scripts/: a mistake in the flags is a usage message, exit 1. */
 import * as path from 'path';
 import { ParseArgsConfig, parseArgs } from 'util';
-import { ConfigError, show } from './config';
+import { ConfigError, show } from './errors';
 
 export function parseCommandLine<T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> {
   try {

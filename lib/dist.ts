@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { ConfigError } from './config';
+import { ConfigError } from './errors';
 
 /** File path relative to dist/ → content. */
 export type Tree = Map<string, string>;

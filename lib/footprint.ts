@@ -3,7 +3,7 @@
  * and may use at most (replicas included), the way the scheduler counts them.
  */
 import { cpuMillis, memoryBytes } from './quantity';
-import { KubeObject } from './synth';
+import { KubeObject } from './manifests';
 
 export interface Footprint {
   readonly workload: string;

@@ -1,9 +1,9 @@
 /** kubectl for the operator commands (npm run status, npm run restore), and the systems they act on. */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
-import { SYSTEMS } from '../charts/systems';
-import { ConfigError } from './config';
-import { KubeObject } from './synth';
+import { ConfigError } from './errors';
+import { KubeObject } from './manifests';
+
 export interface KubectlResult {
   code: number;
   stdout: string;
@@ -39,7 +39,7 @@ export async function requireContext(): Promise<string> {
 /** The synthesized objects of the named systems (all when none is named); an unknown name is refused. */
 export function systemsOf(objects: Map<string, KubeObject[]>, names: string[]): Array<[string, KubeObject[]]> {
   const unknown = names.filter((n) => !objects.has(n));
-  if (unknown.length > 0) throw new ConfigError(`unknown system "${unknown[0]}": use one of ${SYSTEMS.map((s) => s.name).join(', ')}`);
+  if (unknown.length > 0) throw new ConfigError(`unknown system "${unknown[0]}": use one of ${[...objects.keys()].join(', ')}`);
   return [...objects].filter(([name]) => names.length === 0 || names.includes(name));
 }
 

@@ -3,7 +3,7 @@
  * server's syntax rules (lib/k8s-validation). A failure is reported against the config field
  * that produced the value, found by matching the value against the configuration's own.
  */
-import { ConfigError, show } from './config';
+import { ConfigError, show } from './errors';
 import { Violation, validateObjects } from './k8s-validation';
 
 /** etcd's default request limit is 1.5 MiB; an object this large is a mistake in any case. */

@@ -9,7 +9,7 @@ import { createHash, createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { ConfigError } from './config';
+import { ConfigError } from './errors';
 import { SecretSpec } from './secrets';
 
 /** The env-file key of the fingerprints' HMAC key (generated with the other values). */

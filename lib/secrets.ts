@@ -6,7 +6,6 @@
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { EXPORTER_ROLE } from './config';
 
 /** Where one key of a Secret gets its value. */
 export type SecretValue =
@@ -38,7 +37,8 @@ export function roleSecretName(role: string): string {
   return name.endsWith('-') ? `${name}${createHash('sha256').update(role).digest('hex').slice(0, 8)}` : name;
 }
 
-export { EXPORTER_ROLE };
+/** postgres_exporter's monitoring role (sql/common/90-metrics-role.sh). */
+export const EXPORTER_ROLE = 'postgres_exporter';
 
 /** The exporter role's Secret, when metrics are on; `prefix` names the env-file key (BOOKSYNC…). */
 export function exporterSecrets(base: Pick<SecretSpec, 'namespace' | 'labels'>, prefix: string, enabled: boolean): SecretSpec[] {

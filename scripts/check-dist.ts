@@ -8,8 +8,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildTree } from '../main';
 import { readTree, writeTreeAtomically } from '../lib/dist';
+import { buildTree } from '../app/synth';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'check-dist-'));
 try {

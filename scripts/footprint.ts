@@ -6,9 +6,10 @@
  */
 import { parseArgs } from 'util';
 import { runCli } from '../lib/cli';
-import { listEnvironments, loadEnvironment } from '../lib/config';
 import { Footprint, footprint, total } from '../lib/footprint';
-import { synthesizeObjects } from '../lib/synth';
+import { loadEnvironment } from '../app/environment';
+import { synthesizeObjects } from '../app/synth';
+import { listEnvironments } from '../lib/config-file';
 
 const cpu = (millis: number) => `${millis}m`;
 const mem = (bytes: number) => `${Math.round(bytes / 2 ** 20)}Mi`;

@@ -12,12 +12,14 @@ import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SYSTEMS } from '../charts/systems';
 import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
-import { ConfigError, assertEnvironmentName, loadEnvironment } from '../lib/config';
 import { FINGERPRINT_KEY, SealedStore, certificateFingerprint, readSealedStore, sealedStorePath, secretId, valueFingerprint, writeSealedStore } from '../lib/sealing';
 import { ensureEnvFile, envKeys, readEnvFile, resolveSecretData } from '../lib/secrets';
 import { ensureTool } from '../lib/tools';
+import { loadEnvironment } from '../app/environment';
+import { assertEnvironmentName } from '../lib/config-file';
+import { ConfigError } from '../lib/errors';
+import { allSecrets } from '../app/synth';
 
 /** Seals one value with kubeseal --raw (strict scope: bound to this name and namespace). */
 function seal(kubeseal: string, cert: string, namespace: string, name: string, value: string): string {
@@ -66,7 +68,7 @@ function main(): void {
   const envFile = confinedPath(values['secrets-file'] ?? path.join('secrets', `${env}.env`), '--secrets-file', 'secrets');
   assertCertificate(values.cert);
   const config = loadEnvironment(values.config!, env);
-  const specs = SYSTEMS.flatMap((s) => s.secrets(config));
+  const specs = allSecrets(config);
   const previous = readSealedStore(storeFile);
   // The values only the user can give must be there before anything is written.
   const existing = readEnvFile(envFile);

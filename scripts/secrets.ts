@@ -7,11 +7,11 @@
  */
 import * as path from 'path';
 import { Yaml } from 'cdk8s';
-import { SYSTEMS } from '../charts/systems';
 import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
-import { ConfigError, loadEnvironment } from '../lib/config';
 import { ensureEnvFile, secretManifest } from '../lib/secrets';
-import { synthesizeObjects } from '../lib/synth';
+import { loadEnvironment } from '../app/environment';
+import { allSecrets, synthesizeObjects } from '../app/synth';
+import { ConfigError } from '../lib/errors';
 
 function main(): void {
   const { values, positionals } = parseCommandLine('npm run secrets -- <env> [--file secrets/<env>.env]', {
@@ -22,7 +22,7 @@ function main(): void {
   if (!env || positionals.length > 1) throw new ConfigError('usage: npm run secrets -- <env> [--file secrets/<env>.env]   (for example: npm run secrets -- prod)');
   const config = loadEnvironment(values.config!, env);
   const file = confinedPath(values.file ?? path.join('secrets', `${env}.env`), '--file', 'secrets');
-  const specs = SYSTEMS.flatMap((s) => s.secrets(config));
+  const specs = allSecrets(config);
   const { values: envValues, empty, generated, unknown } = ensureEnvFile(file, specs);
   for (const key of unknown) console.error(`warning: ${key} in ${file} is read by no Secret (misspelt?): it is kept, unused`);
 

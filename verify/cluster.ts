@@ -20,11 +20,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { SYSTEMS } from '../charts/systems';
-import { listEnvironments, loadEnvironment } from '../lib/config';
 import { readManifests } from '../lib/dist';
 import { REPO, requireCommand, run } from './check';
 import { ControlPlane, installCrds, kubectl, kubectlJson, sleep, startControlPlane, stopAll, waitFor } from './control-plane';
+import { loadEnvironment } from '../app/environment';
+import { SYSTEMS } from '../app/registry';
+import { listEnvironments } from '../lib/config-file';
 
 /** generation where the object has one (spec changes only), else resourceVersion. */
 async function versions(cp: ControlPlane, objects: any[]): Promise<Map<string, string>> {
@@ -132,7 +133,9 @@ async function checkClaimsKept(cp: ControlPlane, namespace: string, objects: any
  * enforces "restricted", must come back as a warning and a FailedCreate.
  */
 async function selfTest(cp: ControlPlane, dir: string): Promise<string> {
-  const sample = YAML.parse(fs.readFileSync(path.join(REPO, 'dist', 'prod', 'booksync', '40-deployment-data-api.yaml'), 'utf8'));
+  const deployments = SYSTEMS.flatMap((s) => readManifests(path.join(REPO, 'dist', 'prod', s.name))).filter((o) => o.kind === 'Deployment');
+  if (deployments.length === 0) throw new Error('self-test: dist/prod has no Deployment to turn into a root pod');
+  const sample = deployments[0];
   const ns = 'verify-self-test';
   const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } };
   sample.metadata.namespace = ns;

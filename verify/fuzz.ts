@@ -13,108 +13,49 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import * as YAML from 'yaml';
-import { SYSTEMS } from '../charts/systems';
-import { buildTree, synthCommand } from '../main';
-import { ConfigError, parseEnvironment } from '../lib/config';
 import { Tree, readTree } from '../lib/dist';
 import { outputViolations } from '../lib/output-check';
 import { SealedStore, secretId } from '../lib/sealing';
+import { SYSTEMS } from '../app/registry';
+import { SystemDefinition } from '../charts/system';
+import { label, some, subdomain } from './arbitraries';
 import { Check, REPO } from './check';
 import { installCrds, kubectl, startControlPlane } from './control-plane';
+import { parseEnvironment } from '../app/environment';
+import { allSecrets, buildTree, synthCommand } from '../app/synth';
+import { ConfigError } from '../lib/errors';
 
 /** The seed every run starts from; FUZZ_SEED replays another. Printed with every failure. */
 export const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 
-const label = (max: number) => fc.stringMatching(new RegExp(`^[a-z]([-a-z0-9]{0,${max}}[a-z0-9])?$`));
-const subdomain = fc.array(label(8), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.'));
-const cpu = fc.oneof(fc.integer({ min: 1, max: 4000 }).map((m) => `${m}m`), fc.constantFrom('1', '2', '0.5', '1.5'));
-const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/).filter((t) => t !== 'latest');
-const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
-const postgresImage = fc.oneof(tag.map((t) => `pgvector/pgvector:${t}`), hex64.map((h) => `registry.home.arpa:5000/pgvector@sha256:${h}`));
-const envValue = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.constantFrom('$(JWT_SECRET_KEY)', '$$(X)', '$', 'a\nb', '---', 'ѕecret', '{{ x }}', '"quoted"', "it's", '#comment', ' '),
-  fc.integer(),
-  fc.boolean(),
-);
-const ALL_ZONES = Intl.supportedValuesOf('timeZone');
-const cronField = (min: number, max: number, names: string[] = []) =>
-  fc.oneof(
-    fc.constant('*'),
-    fc.integer({ min, max }).map(String),
-    fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
-    fc.integer({ min: 1, max: max - min + 1 }).map((step) => `*/${step}`),
-    ...(names.length > 0 ? [fc.constantFrom(...names), fc.constantFrom(...names.slice(0, 3)).map((n) => `${n}-${names[names.length - 1]}`)] : []),
-  );
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-const schedule = fc.oneof(
-  fc.constantFrom('@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'),
-  fc.tuple(cronField(0, 59), cronField(0, 23), cronField(1, 31), cronField(1, 12, MONTHS), cronField(0, 6, DAYS)).map((f) => f.join(' ')),
-);
-
-/** Optional fields: each present or left to its default. */
-const some = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T) => fc.record(fields, { requiredKeys: [] });
-
-/** Requests at or below limits, limits at or above the floors: what a user means to write. */
-const resources = fc
-  .tuple(fc.integer({ min: 10, max: 4000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 32, max: 4096 }), fc.double({ min: 0, max: 1, noNaN: true }))
-  .map(([cpuLimit, cpuShare, memLimit, memShare]) => ({
-    requests: { cpu: `${Math.max(1, Math.floor(cpuLimit * cpuShare))}m`, memory: `${Math.max(16, Math.floor(memLimit * memShare))}Mi` },
-    limits: { cpu: `${cpuLimit}m`, memory: `${memLimit}Mi` },
-  }));
-const api = (env: Record<string, fc.Arbitrary<unknown>>) =>
-  some({ tag, replicas: fc.integer({ min: 0, max: 20 }), resources, env: some(env), internetEgress: fc.boolean() });
-const postgres = some({
-  image: postgresImage,
-  storage: fc.integer({ min: 1, max: 100 }).map((g) => `${g}Gi`),
-  resources: fc.record({ cpu, memory: fc.integer({ min: 256, max: 8192 }).map((m) => `${m}Mi`) }),
-  maxConnections: fc.integer({ min: 10, max: 1000 }),
-  backup: some({
-    enabled: fc.boolean(),
-    schedule,
-    timeZone: fc.constantFrom(...ALL_ZONES),
-    keep: fc.integer({ min: 1, max: 365 }),
-    storageClass: subdomain,
-    size: fc.integer({ min: 1, max: 50 }).map((g) => `${g}Gi`),
-  }),
-  metrics: some({ enabled: fc.boolean(), scrapeFrom: some({ namespace: label(10), podLabels: fc.dictionary(label(8), label(8), { minKeys: 1, maxKeys: 2 }) }) }),
-});
-
 /** A random configuration in the schema's own terms: most are accepted, some refused by a cross-field rule. */
-export const configArbitrary = some({
-  cluster: some({ arm64: fc.boolean(), storageClass: subdomain, ingressClass: subdomain }),
-  secrets: some({ mode: fc.constantFrom('external', 'sealed') }),
-  argocd: some({
-    namespace: label(10),
-    targetRevision: fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?$/),
-    distPath: fc.array(label(6), { maxLength: 3 }).map((p) => p.join('/')),
-    project: label(10),
-  }),
-  booksync: some({
-    namespace: label(12),
-    database: some({ name: label(10), adminUser: fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/) }),
-    postgres,
-    images: some({ registry: fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,15}(:[0-9]{2,5})?(\/[a-z0-9._-]{1,8}){0,2}$/), tag }),
-    apis: some({ auth: api({ JWT_ALGORITHM: envValue, DEBUG: envValue }), data: api({ APP_ENV: envValue }), prediction: api({ EMBEDDING_MODEL: envValue }) }),
-    ingress: some({ enabled: fc.boolean(), hosts: some({ auth: subdomain, data: subdomain, prediction: subdomain }) }),
-  }),
-  mnemolite: some({
-    namespace: label(12),
-    database: some({ name: label(10), user: fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/) }),
-    postgres,
-    images: some({ tag }),
-    api: api({ ENVIRONMENT: envValue }),
-    worker: some({ enabled: fc.boolean(), tag, replicas: fc.integer({ min: 0, max: 5 }), resources, env: some({ ENVIRONMENT: envValue }) }),
-    expose: some({ mode: fc.constantFrom('ingress', 'loadBalancer'), host: subdomain, loadBalancerPort: fc.integer({ min: 1, max: 65535 }) }),
-  }),
-});
+export function configArbitrary(systems: readonly SystemDefinition[] = SYSTEMS): fc.Arbitrary<Record<string, unknown>> {
+  const sections = Object.fromEntries(systems.map((s) => [s.name, systemArbitrary(s)]));
+  return some({
+    cluster: some({ arm64: fc.boolean(), storageClass: subdomain, ingressClass: subdomain }),
+    secrets: some({ mode: fc.constantFrom('external', 'sealed') }),
+    argocd: some({
+      namespace: label(10),
+      targetRevision: fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?$/),
+      distPath: fc.array(label(6), { maxLength: 3 }).map((p) => p.join('/')),
+      project: label(10),
+    }),
+    ...sections,
+  });
+}
+
+/** A system's section: from its folder's fuzz.ts when it has one, else left to the defaults. */
+function systemArbitrary(system: SystemDefinition): fc.Arbitrary<unknown> {
+  const file = path.join(system.dir, 'fuzz.ts');
+  if (!fs.existsSync(file) && !fs.existsSync(file.replace(/\.ts$/, '.js'))) return fc.constant({});
+  return (require(path.join(system.dir, 'fuzz')) as { sectionArbitrary: fc.Arbitrary<unknown> }).sectionArbitrary;
+}
 
 /** A sealed-values store with a made-up ciphertext for every Secret of the configuration. */
-function fakeStore(raw: unknown): SealedStore {
-  const config = parseEnvironment(raw, 'fuzz');
+function fakeStore(raw: unknown, systems: readonly SystemDefinition[]): SealedStore {
+  const config = parseEnvironment(raw, 'fuzz', systems);
   const secrets: SealedStore['secrets'] = {};
-  for (const spec of SYSTEMS.flatMap((s) => s.secrets(config))) {
+  for (const spec of allSecrets(config, systems)) {
     secrets[secretId(spec)] = Object.fromEntries(Object.keys(spec.data).map((k) => [k, { fingerprint: 'f', ciphertext: 'QUJD' }]));
   }
   return { certificate: 'sha256:fuzz', secrets };
@@ -163,18 +104,18 @@ export interface FuzzCounts {
 }
 
 /** Property (a): every accepted random configuration gives objects that pass the API server's rules. */
-export function fuzzConfigs(numRuns: number, onAccepted: (tree: Tree) => void = () => {}): FuzzCounts {
+export function fuzzConfigs(numRuns: number, onAccepted: (tree: Tree) => void = () => {}, systems: readonly SystemDefinition[] = SYSTEMS): FuzzCounts {
   const counts = { runs: 0, accepted: 0, refused: 0, objects: 0 };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-configs-'));
   try {
     fc.assert(
-      fc.property(configArbitrary, (raw) => {
+      fc.property(configArbitrary(systems), (raw) => {
         counts.runs++;
         const dir = fs.mkdtempSync(path.join(root, 'case-'));
         try {
           const tree = refusedOr(() => {
-            scratch(dir, 'fuzz', raw, (raw as any).secrets?.mode === 'sealed' ? fakeStore(raw) : undefined);
-            return buildTree({ configDir: path.join(dir, 'config'), sealedDir: path.join(dir, 'sealed') });
+            scratch(dir, 'fuzz', raw, (raw as any).secrets?.mode === 'sealed' ? fakeStore(raw, systems) : undefined);
+            return buildTree({ configDir: path.join(dir, 'config'), sealedDir: path.join(dir, 'sealed'), systems });
           });
           if (!tree) {
             counts.refused++;

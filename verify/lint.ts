@@ -8,10 +8,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { SYSTEMS } from '../charts/systems';
-import { listEnvironments } from '../lib/config';
 import { ensureTool } from '../lib/tools';
 import { Check, REPO, run } from './check';
+import { SYSTEMS } from '../app/registry';
+import { listEnvironments } from '../lib/config-file';
 
 export const lint: Check = {
   name: 'lint',

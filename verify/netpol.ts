@@ -1,6 +1,6 @@
 /**
  * NetworkPolicy connectivity computed by np-guard's `netpolicy list` over each system
- * folder, compared with the expected matrix committed in verify/connectivity/ (written from
+ * folder, compared with the expected matrix committed in systems/<name>/connectivity/ (written from
  * the seeds' networks: BookSync's APIs to Postgres, Traefik in, two APIs out to HTTPS;
  * MnemoLite's internal backend). Any extra or missing connection fails and prints the
  * difference. The cluster's own peers, CoreDNS and Traefik in kube-system, are added as
@@ -10,12 +10,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { SYSTEMS } from '../charts/systems';
-import { listEnvironments, loadEnvironment } from '../lib/config';
 import { ensureTool } from '../lib/tools';
 import { Check, REPO, exec, requireCommand, withTempDir } from './check';
+import { loadEnvironment } from '../app/environment';
+import { SYSTEMS } from '../app/registry';
+import { listEnvironments } from '../lib/config-file';
 
-const EXPECTED_DIR = path.join(REPO, 'verify', 'connectivity');
 const DOCS_DIR = path.join(REPO, 'docs');
 
 /** kube-system and the two k3s pods the systems talk to, labelled as k3s labels them. */
@@ -52,7 +52,7 @@ export const netpol: Check = {
       let folders = 0;
       for (const env of listEnvironments(path.join(REPO, 'config'))) {
         const config = loadEnvironment(path.join(REPO, 'config'), env);
-        for (const system of SYSTEMS.map((s) => s.name)) {
+        for (const { name: system, dir: systemDir } of SYSTEMS) {
           const input = path.join(dir, env, system);
           fs.cpSync(path.join(REPO, 'dist', env, system), input, { recursive: true });
           fs.writeFileSync(path.join(input, 'cluster-peers.yaml'), clusterPeers(config).map((o) => YAML.stringify(o)).join('---\n'));
@@ -64,7 +64,7 @@ export const netpol: Check = {
             .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
           const focus = ['--dirpath', input, '--focusworkload', workloads.join(',')];
           const got = (await exec(netpolicy, ['list', ...focus])).split('\n').filter(Boolean).sort();
-          const expectedFile = path.join(EXPECTED_DIR, `${env}-${system}.txt`);
+          const expectedFile = path.join(systemDir, 'connectivity', `${env}.txt`);
           const want = fs.existsSync(expectedFile) ? fs.readFileSync(expectedFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).sort() : [];
           const diff = difference(want, got);
           if (diff.length > 0) problems.push(`${env}/${system} (${path.relative(REPO, expectedFile)}):\n  ${diff.join('\n  ')}`);
@@ -75,6 +75,6 @@ export const netpol: Check = {
         }
       }
       if (problems.length > 0) throw new Error(problems.join('\n'));
-      return `${compared} connections in ${folders} folders equal to verify/connectivity/, drawn to docs/connectivity-*.svg`;
+      return `${compared} connections in ${folders} folders equal to systems/*/connectivity/, drawn to docs/connectivity-*.svg`;
     }),
 };

@@ -24,6 +24,8 @@ import * as path from 'path';
 import { readManifests } from '../lib/dist';
 import { restoreArgs } from '../lib/restore';
 import { toolCacheDir } from '../lib/tools';
+import { SYSTEMS } from '../app/registry';
+import { DatabaseExpectations } from '../charts/system';
 import { Check, REPO, exec, freePort, requireCommand, withTempDir } from './check';
 
 const ENV = 'prod';
@@ -33,43 +35,6 @@ const HARNESS = path.join(REPO, '__tests__', 'support', 'postgres-entrypoint.sh'
 /** Where the image reads its init files and puts its socket. */
 const INITDB_MOUNT = '/docker-entrypoint-initdb.d';
 const SOCKET_MOUNT = '/var/run/postgresql';
-
-/** What the README promises of a system's database. */
-interface Expected {
-  /** POSTGRES_USER, the superuser, which owns POSTGRES_DB. */
-  readonly admin: string;
-  readonly database: string;
-  /** Each service role and the schema it owns, first on its search_path. */
-  readonly services: Readonly<Record<string, string>>;
-  /** PUBLIC has no CONNECT: a role granted nothing cannot connect. */
-  readonly closedToPublic: boolean;
-  /** The role that stores embeddings. */
-  readonly vectorRole: string;
-  readonly extensions: readonly string[];
-  readonly absentExtensions: readonly string[];
-}
-
-const EXPECTED: Record<string, Expected> = {
-  booksync: {
-    admin: 'postgres',
-    database: 'booksync',
-    services: { booksync_auth: 'auth', booksync_data: 'data', booksync_prediction: 'prediction' },
-    closedToPublic: true,
-    vectorRole: 'booksync_prediction',
-    extensions: ['vector'],
-    absentExtensions: [],
-  },
-  mnemolite: {
-    // One role only: PUBLIC keeps the default CONNECT, as nobody else can log in.
-    admin: 'mnemo',
-    database: 'mnemolite',
-    services: {},
-    closedToPublic: false,
-    vectorRole: 'mnemo',
-    extensions: ['vector'],
-    absentExtensions: ['pg_partman', 'pg_cron'], // off in prod: its image has neither
-  },
-};
 
 // ---------------------------------------------------------------------------------------------
 // The server's binaries and user
@@ -271,7 +236,7 @@ class Pod {
 /** A system's running cluster and what the check knows of it. */
 interface Cluster {
   readonly system: string;
-  readonly expected: Expected;
+  readonly expected: DatabaseExpectations;
   readonly host: Host;
   readonly port: number;
   readonly admin: string;
@@ -666,10 +631,10 @@ async function checkBackupRestore(c: Cluster, f: Findings, container: any): Prom
 async function verifySystem(system: string, host: Host, dir: string, f: Findings): Promise<void> {
   const objects = manifests(system);
   const found = containerWith(objects, 'StatefulSet', 'POSTGRES_USER');
-  const expected = EXPECTED[system];
+  const expected = SYSTEMS.find((s) => s.name === system)?.database;
   if (!found && !expected) return; // a system without a database
   if (!found) throw new Error('no StatefulSet container sets POSTGRES_USER');
-  if (!expected) throw new Error('no expectations for its database: add them to EXPECTED in verify/postgres.ts');
+  if (!expected) throw new Error('no expectations for its database: give its SystemDefinition a `database`');
   fs.mkdirSync(dir, { mode: 0o711 });
   const pod = new Pod(objects, found.container, found.volumes, dir, host.user);
   const port = await freePort();
@@ -697,13 +662,13 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
 
 export const postgres: Check = {
   name: 'postgres',
-  description: 'the init files of both systems on a real PostgreSQL + pgvector server, with logins over TCP, and a backup/restore round trip',
+  description: 'the init files of every system on a real PostgreSQL + pgvector server, with logins over TCP, and a backup/restore round trip',
   run: () =>
     withTempDir('verify-postgres-', async (root) => {
       const host = await prepareHost(root);
       const f = new Findings();
       const folders = fs.readdirSync(path.join(REPO, 'dist', ENV), { withFileTypes: true }).filter((d) => d.isDirectory());
-      for (const name of new Set([...Object.keys(EXPECTED), ...folders.map((d) => d.name)])) {
+      for (const name of new Set([...SYSTEMS.map((s) => s.name), ...folders.map((d) => d.name)])) {
         await verifySystem(name, host, path.join(root, name), f).catch((error: Error) => f.problems.push(`${name}: ${error.message}`));
       }
       if (f.problems.length > 0) throw new Error(f.problems.join('\n'));

@@ -62,13 +62,23 @@ function writeCrdSchemas(target: string): number {
   return count;
 }
 
-/** Copies of committed objects, each with one misspelled field, that strict validation must refuse. */
-const MISSPELLINGS: Array<{ file: string; misspell: (o: any) => void }> = [
-  { file: 'dist/prod/booksync/40-deployment-auth-api.yaml', misspell: (o) => (o.spec.template.spec.containers[0].imagePullPolicyy = 'Always') },
-  { file: 'dist/prod/mnemolite/35-statefulset-db.yaml', misspell: (o) => (o.spec.volumeClaimTemplates[0].spec.storageClass = 'local-path') },
-  { file: 'dist/prod/booksync/10-sealedsecret-db-postgres.yaml', misspell: (o) => (o.spec.encryptedDatas = {}) },
-  { file: 'dist/prod/argocd/60-application-booksync.yaml', misspell: (o) => (o.spec.syncPolicy.automated.selfHeel = true) },
-];
+/** Per kind, one misspelled field that strict validation must refuse in a copy of the first committed object of that kind. */
+const MISSPELL: Record<string, (o: any) => void> = {
+  Deployment: (o) => (o.spec.template.spec.containers[0].imagePullPolicyy = 'Always'),
+  StatefulSet: (o) => (o.spec.volumeClaimTemplates[0].spec.storageClass = 'local-path'),
+  SealedSecret: (o) => (o.spec.encryptedDatas = {}),
+  Application: (o) => (o.spec.syncPolicy.automated.selfHeel = true),
+};
+
+/** The committed prod files the misspellings are made from: the first of each kind. */
+function misspellings(): Array<{ file: string; misspell: (o: any) => void }> {
+  const files = fs.readdirSync(path.join(REPO, 'dist', 'prod'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).sort();
+  return Object.entries(MISSPELL).map(([kind, misspell]) => {
+    const file = files.find((f) => path.basename(f).includes(`-${kind.toLowerCase()}-`));
+    if (!file) throw new Error(`dist/prod has no ${kind} to misspell`);
+    return { file: path.join('dist', 'prod', file), misspell };
+  });
+}
 
 /** kubeconform's JSON report of a folder against one Kubernetes version. */
 async function validate(kubeconform: string, k8sSchemas: string, crdSchemas: string, version: string, target: string): Promise<any> {
@@ -106,13 +116,13 @@ export const schemas: Check = {
       // The check itself: a misspelled field in each kind of object must be refused.
       const broken = path.join(dir, 'misspelled');
       fs.mkdirSync(broken);
-      for (const { file, misspell } of MISSPELLINGS) {
+      for (const { file, misspell } of misspellings()) {
         const object = YAML.parse(fs.readFileSync(path.join(REPO, file), 'utf8'));
         misspell(object);
         fs.writeFileSync(path.join(broken, path.basename(file)), YAML.stringify(object));
       }
       const caught = (await validate(kubeconform, k8s, path.join(dir, 'crds'), KUBERNETES_VERSIONS[1], broken)).resources.filter((r: any) => r.status === 'statusInvalid');
-      if (caught.length !== MISSPELLINGS.length) failures.push(`only ${caught.length} of ${MISSPELLINGS.length} misspelled objects were refused: strict validation is not strict`);
+      if (caught.length !== Object.keys(MISSPELL).length) failures.push(`only ${caught.length} of ${Object.keys(MISSPELL).length} misspelled objects were refused: strict validation is not strict`);
       if (failures.length > 0) throw new Error(failures.join('\n'));
       return `${counts.join(', ')} (strict; ${crdSchemas} CRD schemas; ${caught.length} misspelled fields refused)`;
     }),

@@ -7,21 +7,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { SYSTEMS } from '../charts/systems';
-import { loadEnvironment } from '../lib/config';
-import { parseEnvFile, resolveSecretData } from '../lib/secrets';
+import { envKeys, parseEnvFile, resolveSecretData } from '../lib/secrets';
+import { allSecrets } from '../app/synth';
 import { readTree } from '../lib/dist';
 import { ensureTool } from '../lib/tools';
 import { Check, REPO, exec, throwawayCertificate, tsx, withTempDir } from './check';
+import { loadEnvironment, sectionOf } from '../app/environment';
+import { SYSTEMS } from '../app/registry';
 
 const ENV = 'prod';
 
-/** Values no quoting mistake survives, for the keys only the user can give. */
-const PROVIDED = {
-  BOOKSYNC_MANGACOLLEC_CLIENT_ID: `client-'id' "x" $HOME`,
-  BOOKSYNC_MANGACOLLEC_CLIENT_SECRET: 'sécret:with@/%;\\',
-  MNEMOLITE_OPENAI_API_KEY: 'sk-test-0123456789',
-};
+/** Values no quoting mistake survives, given in turn to the keys only the user can give. */
+const HOSTILE = [`client-'id' "x" $HOME`, 'sécret:with@/%;\\', 'sk-test-0123456789', '$(POSTGRES_PASSWORD) --- #'];
 
 /** The Secret names and keys the workloads of a system folder read. */
 function referencedKeys(objects: any[]): string[] {
@@ -39,14 +36,17 @@ function referencedKeys(objects: any[]): string[] {
 
 export const sealing: Check = {
   name: 'sealing',
-  description: 'kubeseal round trip of every Secret of both systems',
+  description: 'kubeseal round trip of every Secret of every system',
   run: () =>
     withTempDir('verify-sealing-', async (dir) => {
       const kubeseal = ensureTool('kubeseal', (line) => console.error(line));
       const { key, cert } = await throwawayCertificate(dir);
 
+      const config = loadEnvironment(path.join(REPO, 'config'), ENV);
+      if (config.secrets.mode !== 'sealed') throw new Error(`config/${ENV}.yaml: secrets.mode is not "sealed"`);
+      const provided = envKeys(allSecrets(config)).filter((k) => !k.generated);
       const secretsFile = path.join(dir, `${ENV}.env`);
-      fs.writeFileSync(secretsFile, Object.entries(PROVIDED).map(([k, v]) => `${k}=${v}\n`).join(''));
+      fs.writeFileSync(secretsFile, provided.map((k, i) => `${k.key}=${HOSTILE[i % HOSTILE.length]}\n`).join(''));
       const sealedDir = path.join(dir, 'sealed');
       const seal = (...extra: string[]) => tsx('scripts/seal.ts', [ENV, '--cert', cert, '--secrets-file', secretsFile, '--sealed-dir', sealedDir, ...extra]);
       const sealedFile = () => fs.readFileSync(path.join(sealedDir, `${ENV}.yaml`), 'utf8');
@@ -60,8 +60,6 @@ export const sealing: Check = {
       const out = path.join(dir, 'dist');
       await tsx('main.ts', ['--env', ENV, '--out', out, '--sealed', sealedDir]);
 
-      const config = loadEnvironment(path.join(REPO, 'config'), ENV);
-      if (config.secrets.mode !== 'sealed') throw new Error(`config/${ENV}.yaml: secrets.mode is not "sealed"`);
       const env = parseEnvFile(fs.readFileSync(secretsFile, 'utf8'), secretsFile);
       const tree = readTree(out);
       let secrets = 0;
@@ -79,7 +77,7 @@ export const sealing: Check = {
           opened.set(`${secret.metadata.namespace}/${secret.metadata.name}`, data);
           secrets++;
         }
-        for (const spec of system.secrets(config)) {
+        for (const spec of system.secrets(sectionOf(config, system))) {
           const expected = resolveSecretData(spec, env);
           const actual = opened.get(`${spec.namespace}/${spec.name}`);
           if (!actual) problems.push(`${spec.namespace}/${spec.name}: no SealedSecret`);

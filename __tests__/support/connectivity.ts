@@ -5,7 +5,7 @@
  * kube-dns, the internet) needs the rule on the namespace's side. Every pod is assumed to
  * be selected by a default deny (a test checks that policy separately).
  */
-import { KubeObject } from '../../lib/synth';
+import { KubeObject } from '../../lib/manifests';
 
 type Peer = any;
 type Port = { protocol: string; port: number };

@@ -1,7 +1,11 @@
 /** Synthesizes environments in memory for the suites, from config files or from raw config. */
 import * as path from 'path';
-import { EnvironmentConfig, listEnvironments, loadEnvironment, parseEnvironment } from '../../lib/config';
-import { KubeObject, synthesizeObjects } from '../../lib/synth';
+import { EnvironmentConfig, loadEnvironment, parseEnvironment, sectionOf } from '../../app/environment';
+import { SYSTEMS } from '../../app/registry';
+import { synthesizeObjects } from '../../app/synth';
+import { listEnvironments } from '../../lib/config-file';
+import { KubeObject } from '../../lib/manifests';
+import { SecretSpec } from '../../lib/secrets';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CONFIG_DIR = path.join(REPO, 'config');
@@ -45,4 +49,11 @@ export function envOf(container: any): Record<string, any> {
 export function settingsOf(container: any): Record<string, string> {
   const args: string[] = container.args;
   return Object.fromEntries(args.flatMap((a, i) => (args[i - 1] === '-c' ? [a.split('=') as [string, string]] : [])));
+}
+
+/** The Secrets a registered system reads in a configuration. */
+export function secretsOf(config: EnvironmentConfig, system: string): SecretSpec[] {
+  const definition = SYSTEMS.find((s) => s.name === system);
+  if (!definition) throw new Error(`no system ${system}`);
+  return definition.secrets(sectionOf(config, definition));
 }

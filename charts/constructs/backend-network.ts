@@ -6,8 +6,9 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ClusterConfig } from '../../lib/config';
-import { SystemIdentity, selectorLabels, systemLabels } from './workload-identity';
+import { ClusterConfig } from './cluster-config';
+import { SystemChart } from './system-chart';
+import { selectorLabels, systemLabels } from './workload-identity';
 
 /** Traefik, the k3s Ingress controller. */
 export const TRAEFIK = { kind: 'traefik' } as const;
@@ -33,8 +34,6 @@ export interface Connection {
 }
 
 export interface BackendNetworkProps {
-  readonly system: SystemIdentity;
-  readonly cluster: ClusterConfig;
   /** The workloads of the namespace, by name; each gets a policy. */
   readonly workloads: string[];
   readonly connections: Connection[];
@@ -49,11 +48,13 @@ const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.
 export class BackendNetwork extends Construct {
   constructor(scope: Construct, id: string, props: BackendNetworkProps) {
     super(scope, id);
-    const labels = systemLabels(props.system, 'network');
+    const { system, cluster } = SystemChart.of(this);
+    const labels = systemLabels(system, 'network');
+    const peers = (end: Endpoint) => peersOf(end, system.name, cluster);
     for (const c of props.connections) {
       for (const end of [c.from, c.to]) {
         if (typeof end === 'string' && !props.workloads.includes(end)) {
-          throw new Error(`connection names "${end}", which is not a workload of ${props.system.name}`);
+          throw new Error(`connection names "${end}", which is not a workload of ${system.name}`);
         }
       }
     }
@@ -67,16 +68,16 @@ export class BackendNetwork extends Construct {
       const incoming = props.connections.filter((c) => c.to === workload);
       const outgoing = props.connections.filter((c) => c.from === workload);
       if (incoming.length === 0 && outgoing.length === 0) continue;
-      const egress: k8s.NetworkPolicyEgressRule[] = outgoing.map((c) => ({ to: peers(c.to, props), ports: [tcp(c.port)] }));
-      if (egress.length > 0) egress.unshift(dnsEgress(props.cluster));
+      const egress: k8s.NetworkPolicyEgressRule[] = outgoing.map((c) => ({ to: peers(c.to), ports: [tcp(c.port)] }));
+      if (egress.length > 0) egress.unshift(dnsEgress(cluster));
       new k8s.KubeNetworkPolicy(this, workload, {
         metadata: { name: workload, labels },
         spec: {
-          podSelector: { matchLabels: selectorLabels({ name: workload, system: props.system.name }) },
+          podSelector: { matchLabels: selectorLabels({ name: workload, system: system.name }) },
           // Both types always: a direction with no rule is denied. An empty list is left out
           // rather than written, as the API server drops it (a diff on every apply otherwise).
           policyTypes: ['Ingress', 'Egress'],
-          ingress: nonEmpty(incoming.map((c) => ({ from: peers(c.from, props), ports: [tcp(c.port)] }))),
+          ingress: nonEmpty(incoming.map((c) => ({ from: peers(c.from), ports: [tcp(c.port)] }))),
           egress: nonEmpty(egress),
         },
       });
@@ -90,11 +91,12 @@ function tcp(port: number): k8s.NetworkPolicyPort {
   return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
 }
 
-function peers(end: Endpoint, props: BackendNetworkProps): k8s.NetworkPolicyPeer[] {
-  if (typeof end === 'string') return [{ podSelector: { matchLabels: selectorLabels({ name: end, system: props.system.name }) } }];
+/** Who an endpoint is, as NetworkPolicy peers. */
+function peersOf(end: Endpoint, system: string, cluster: ClusterConfig): k8s.NetworkPolicyPeer[] {
+  if (typeof end === 'string') return [{ podSelector: { matchLabels: selectorLabels({ name: end, system }) } }];
   switch (end.kind) {
     case 'traefik':
-      return [inNamespace(props.cluster.traefik.namespace, props.cluster.traefik.podLabels)];
+      return [inNamespace(cluster.traefik.namespace, cluster.traefik.podLabels)];
     case 'internet':
       return [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_V4 } }];
     case 'anywhere':

@@ -1,6 +1,6 @@
 /**
  * A single-instance pgvector Postgres: StatefulSet with a claim template, a Service of the
- * same name (the seed's host name), and the init ConfigMap built from sql/<system>/.
+ * same name (the seed's host name), and the init ConfigMap built from the system's sql/.
  *
  * How it starts: the image's docker-entrypoint.sh runs initdb into PGDATA on the first
  * start (empty claim), then runs /docker-entrypoint-initdb.d in name order against a
@@ -11,54 +11,54 @@ import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { PostgresConfig } from '../../lib/config';
+import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
 import { EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
 import { Connection } from './backend-network';
-import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
 import { kubeScoreIgnore } from './lint-exceptions';
-import { BACKUP_DIR, PostgresBackup } from './postgres-backup';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
+import { PostgresBackup } from './postgres-backup';
+import { BACKUP_DIR, DatabaseRole, METRICS_PORT, POSTGRES_PORT, POSTGRES_UID, ROLE_PASSWORDS_DIR } from './postgres-common';
+import { PostgresConfig } from './postgres-config';
 import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from './postgres-settings';
-import { imageTag, selectorLabels, workloadLabels } from './workload-identity';
+import { SystemChart } from './system-chart';
+import { WorkloadIdentity, imageTag, selectorLabels, workloadLabels } from './workload-identity';
 
-/** uid and gid of the postgres user in the official (and pgvector) images. */
-export const POSTGRES_UID = 999;
-export const POSTGRES_PORT = 5432;
-/** postgres_exporter's port, when metrics are on. */
-export const METRICS_PORT = 9187;
 /** Init scripts every system's Postgres runs (the metrics role). */
 const COMMON_INIT_SCRIPTS = path.join(__dirname, '..', '..', 'sql', 'common');
-/** Where each role's password file is mounted: <dir>/<role>. */
-export const ROLE_PASSWORDS_DIR = '/run/secrets/db-roles';
 const DATA_MOUNT = '/var/lib/postgresql/data';
-
-export interface DatabaseRole {
-  /** The Postgres role name. */
-  readonly role: string;
-  /** The Secret (kubernetes.io/basic-auth) that holds its password. */
-  readonly secretName: string;
-}
+/** The writable emptyDirs besides /dev/shm, and their size limits. */
+const SCRATCH = { run: '16Mi', tmp: '256Mi' };
 
 export interface PgvectorPostgresProps {
   /** Object and DNS name: the seed's host name ("postgres", "db"). */
   readonly name: string;
-  readonly system: string;
+  /** Image, storage, sizing, backups and metrics, as the config gives them. */
   readonly config: PostgresConfig;
-  readonly storageClass: string;
-  readonly arm64: boolean;
   /** The database POSTGRES_DB creates. */
   readonly database: string;
   /** The superuser POSTGRES_USER creates, and its Secret. */
   readonly admin: DatabaseRole;
-  /** Further roles whose passwords the init scripts read from files. */
-  readonly serviceRoles?: DatabaseRole[];
-  /** Further environment of the postgres container, read by the init scripts. */
-  readonly initEnv?: Record<string, string>;
-  /** Folder of init scripts (sql/<system>), mounted at /docker-entrypoint-initdb.d. */
+  /** Folder of init scripts (the system's sql/), mounted at /docker-entrypoint-initdb.d. */
   readonly initScriptsDir: string;
-  /** Extra `postgres -c` settings (after the memory-derived ones). */
+  /**
+   * Further roles whose passwords the init scripts read from files.
+   * @default none
+   */
+  readonly serviceRoles?: DatabaseRole[];
+  /**
+   * Further environment of the postgres container, read by the init scripts.
+   * @default none
+   */
+  readonly initEnv?: Record<string, string>;
+  /**
+   * Extra `postgres -c` settings (after the memory-derived ones).
+   * @default none
+   */
   readonly extraSettings?: Record<string, string>;
-  /** POSTGRES_INITDB_ARGS, e.g. "--data-checksums". */
+  /**
+   * POSTGRES_INITDB_ARGS, e.g. "--data-checksums".
+   * @default none
+   */
   readonly initdbArgs?: string;
 }
 
@@ -76,17 +76,12 @@ export class PgvectorPostgres extends Construct {
 
   constructor(scope: Construct, id: string, props: PgvectorPostgresProps) {
     super(scope, id);
+    const { system, cluster } = SystemChart.of(this);
     this.host = props.name;
     this.image = props.config.image;
     this.backupClaim = `backups-${props.name}-0`;
-    const identity = { name: props.name, system: props.system, component: 'database', version: imageTag(props.config.image) };
+    const identity = { name: props.name, system: system.name, component: 'database', version: imageTag(props.config.image) };
     const labels = workloadLabels(identity);
-    const memoryLimit = memoryBytes(props.config.resources.memory)!;
-    const settings = {
-      ...postgresMemorySettings(memoryLimit, props.config.maxConnections),
-      ...postgresCpuSettings(cpuMillis(props.config.resources.cpu)!),
-      ...props.extraSettings,
-    };
     const metrics = props.config.metrics;
     const exporter = { role: EXPORTER_ROLE, secretName: roleSecretName(EXPORTER_ROLE) };
     const roles = [props.admin, ...(props.serviceRoles ?? []), ...(metrics.enabled ? [exporter] : [])];
@@ -107,14 +102,6 @@ export class PgvectorPostgres extends Construct {
     });
     new k8s.KubeService(this, 'headless', { metadata: { name: headless, labels }, spec: { clusterIp: 'None', selector: selectorLabels(identity), ports } });
 
-    const pgIsReady = (...where: string[]) => ['pg_isready', ...where, `--username=${props.admin.role}`, `--dbname=${props.database}`, '--quiet'];
-    const overTcp = pgIsReady('--host=127.0.0.1', `--port=${POSTGRES_PORT}`);
-    const scratch = { run: '16Mi', tmp: '256Mi' };
-    const { requests, limits } = resourceRequirements(
-      { requests: props.config.resources, limits: props.config.resources },
-      Object.values(scratch),
-    );
-
     const statefulSet: k8s.KubeStatefulSetProps = {
       metadata: { name: props.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id') },
       spec: {
@@ -129,85 +116,17 @@ export class PgvectorPostgres extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurity(POSTGRES_UID),
-            affinity: archAffinity(props.arm64),
+            affinity: archAffinity(cluster.arm64),
             // Long enough for the preStop fast shutdown to write its checkpoint on an SD card.
             terminationGracePeriodSeconds: 120,
             containers: [
-              {
-                name: 'postgres',
-                image: props.config.image,
-                imagePullPolicy: 'IfNotPresent',
-                args: ['postgres', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
-                env: [
-                  { name: 'POSTGRES_USER', value: props.admin.role },
-                  { name: 'POSTGRES_DB', value: props.database },
-                  { name: 'POSTGRES_PASSWORD_FILE', value: `${ROLE_PASSWORDS_DIR}/${props.admin.role}` },
-                  ...(props.initdbArgs ? [{ name: 'POSTGRES_INITDB_ARGS', value: props.initdbArgs }] : []),
-                  // A subdirectory: the claim's root may hold lost+found or belong to root.
-                  { name: 'PGDATA', value: `${DATA_MOUNT}/pgdata` },
-                  { name: 'DB_ROLE_PASSWORDS_DIR', value: ROLE_PASSWORDS_DIR },
-                  ...Object.entries(props.initEnv ?? {}).map(([name, value]) => ({ name, value })),
-                ],
-                ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
-                // TCP, not the socket: the init-time server listens on the socket only,
-                // so the pod is not Ready (and clients wait) until init has finished.
-                startupProbe: { exec: { command: overTcp }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
-                readinessProbe: { exec: { command: overTcp }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-                // Liveness asks the server itself, on its socket: it restarts only a stuck server.
-                livenessProbe: { exec: { command: pgIsReady() }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
-                // Kubernetes sends SIGTERM, which is Postgres' "smart" shutdown that waits for
-                // every client to leave; the image's STOPSIGNAL is SIGINT (fast). Do that here.
-                lifecycle: { preStop: { exec: { command: ['pg_ctl', 'stop', '--mode=fast', '--wait', '--timeout=100'] } } },
-                resources: { requests, limits },
-                securityContext: restrictedContainerSecurity(POSTGRES_UID),
-                volumeMounts: [
-                  { name: 'data', mountPath: DATA_MOUNT },
-                  { name: 'init-scripts', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
-                  { name: 'role-passwords', mountPath: ROLE_PASSWORDS_DIR, readOnly: true },
-                  { name: 'run', mountPath: '/var/run/postgresql' },
-                  { name: 'tmp', mountPath: '/tmp' },
-                  { name: 'shm', mountPath: '/dev/shm' },
-                  // The dumps, to restore from inside the pod (npm run restore).
-                  { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
-                ],
-              },
+              postgresContainer(props),
               ...(metrics.enabled ? [exporterContainer(metrics.image, props.database, exporter.secretName)] : []),
             ],
-            volumes: [
-              { name: 'init-scripts', configMap: { name: initScripts.name, defaultMode: 0o444 } },
-              {
-                name: 'role-passwords',
-                projected: {
-                  defaultMode: 0o440,
-                  sources: roles.map((r) => ({ secret: { name: r.secretName, items: [{ key: 'password', path: r.role }] } })),
-                },
-              },
-              scratchVolume('run', scratch.run),
-              scratchVolume('tmp', scratch.tmp),
-              scratchVolume('shm', mebibytes(sharedMemoryBytes(memoryLimit)), 'Memory'),
-            ],
+            volumes: podVolumes(props, initScripts.name, roles),
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: selectorLabels(identity) },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.storageClass,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.config.storage) } },
-            },
-          },
-          // Always there (claim templates cannot change in place), used by the backup CronJob.
-          // Created with the pod, so local-path binds it with the database, on its node.
-          {
-            metadata: { name: 'backups', labels: selectorLabels(identity) },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: props.config.backup.storageClass ?? props.storageClass,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.config.backup.size) } },
-            },
-          },
-        ],
+        volumeClaimTemplates: claimTemplates(props, identity, cluster.storageClass),
       },
     };
     // The typed claim template has no apiVersion/kind (KubeStatefulSet strips them), but
@@ -218,9 +137,87 @@ export class PgvectorPostgres extends Construct {
     new ApiObject(this, 'statefulset', { ...k8s.KubeStatefulSet.GVK, ...manifest });
 
     if (props.config.backup.enabled) {
-      this.backup = new PostgresBackup(this, 'backup', { db: this, system: props.system, database: props.database, admin: props.admin, config: props.config.backup, arm64: props.arm64 });
+      this.backup = new PostgresBackup(this, 'backup', { db: this, database: props.database, admin: props.admin, config: props.config.backup });
     }
   }
+}
+
+/** The postgres container: settings derived from its limits, passwords from files, probes over TCP and the socket. */
+function postgresContainer(props: PgvectorPostgresProps): k8s.Container {
+  const memoryLimit = memoryBytes(props.config.resources.memory)!;
+  const settings = {
+    ...postgresMemorySettings(memoryLimit, props.config.maxConnections),
+    ...postgresCpuSettings(cpuMillis(props.config.resources.cpu)!),
+    ...props.extraSettings,
+  };
+  const pgIsReady = (...where: string[]) => ['pg_isready', ...where, `--username=${props.admin.role}`, `--dbname=${props.database}`, '--quiet'];
+  const overTcp = pgIsReady('--host=127.0.0.1', `--port=${POSTGRES_PORT}`);
+  const resources = resourceRequirements({ requests: props.config.resources, limits: props.config.resources }, Object.values(SCRATCH));
+  return {
+    name: 'postgres',
+    image: props.config.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: ['postgres', ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+    env: [
+      { name: 'POSTGRES_USER', value: props.admin.role },
+      { name: 'POSTGRES_DB', value: props.database },
+      { name: 'POSTGRES_PASSWORD_FILE', value: `${ROLE_PASSWORDS_DIR}/${props.admin.role}` },
+      ...(props.initdbArgs ? [{ name: 'POSTGRES_INITDB_ARGS', value: props.initdbArgs }] : []),
+      // A subdirectory: the claim's root may hold lost+found or belong to root.
+      { name: 'PGDATA', value: `${DATA_MOUNT}/pgdata` },
+      { name: 'DB_ROLE_PASSWORDS_DIR', value: ROLE_PASSWORDS_DIR },
+      ...Object.entries(props.initEnv ?? {}).map(([name, value]) => ({ name, value })),
+    ],
+    ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+    // TCP, not the socket: the init-time server listens on the socket only,
+    // so the pod is not Ready (and clients wait) until init has finished.
+    startupProbe: { exec: { command: overTcp }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+    readinessProbe: { exec: { command: overTcp }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    // Liveness asks the server itself, on its socket: it restarts only a stuck server.
+    livenessProbe: { exec: { command: pgIsReady() }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+    // Kubernetes sends SIGTERM, which is Postgres' "smart" shutdown that waits for
+    // every client to leave; the image's STOPSIGNAL is SIGINT (fast). Do that here.
+    lifecycle: { preStop: { exec: { command: ['pg_ctl', 'stop', '--mode=fast', '--wait', '--timeout=100'] } } },
+    resources,
+    securityContext: restrictedContainerSecurity(POSTGRES_UID),
+    volumeMounts: [
+      { name: 'data', mountPath: DATA_MOUNT },
+      { name: 'init-scripts', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
+      { name: 'role-passwords', mountPath: ROLE_PASSWORDS_DIR, readOnly: true },
+      { name: 'run', mountPath: '/var/run/postgresql' },
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'shm', mountPath: '/dev/shm' },
+      // The dumps, to restore from inside the pod (npm run restore).
+      { name: 'backups', mountPath: BACKUP_DIR, readOnly: true },
+    ],
+  };
+}
+
+/** The pod's volumes: init scripts, one password file per role, scratch space and a /dev/shm sized from the limit. */
+function podVolumes(props: PgvectorPostgresProps, initConfigMap: string, roles: DatabaseRole[]): k8s.Volume[] {
+  return [
+    { name: 'init-scripts', configMap: { name: initConfigMap, defaultMode: 0o444 } },
+    {
+      name: 'role-passwords',
+      projected: {
+        defaultMode: 0o440,
+        sources: roles.map((r) => ({ secret: { name: r.secretName, items: [{ key: 'password', path: r.role }] } })),
+      },
+    },
+    scratchVolume('run', SCRATCH.run),
+    scratchVolume('tmp', SCRATCH.tmp),
+    scratchVolume('shm', mebibytes(sharedMemoryBytes(memoryBytes(props.config.resources.memory)!)), 'Memory'),
+  ];
+}
+
+/** The data claim, and the backups claim (always there: claim templates cannot change in place). */
+function claimTemplates(props: PgvectorPostgresProps, identity: WorkloadIdentity, storageClass: string): k8s.KubePersistentVolumeClaimProps[] {
+  const claim = (name: string, className: string, size: string): k8s.KubePersistentVolumeClaimProps => ({
+    metadata: { name, labels: selectorLabels(identity) },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: className, resources: { requests: { storage: k8s.Quantity.fromString(size) } } },
+  });
+  // The backups claim is created with the pod, so local-path binds it with the database, on its node.
+  return [claim('data', storageClass, props.config.storage), claim('backups', props.config.backup.storageClass ?? storageClass, props.config.backup.size)];
 }
 
 /** The init scripts of the folders, by file name (the entrypoint runs them in that order). */

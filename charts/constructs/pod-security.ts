@@ -3,7 +3,7 @@
  * One place for these so that no workload can drift from them.
  */
 import { k8s } from 'cdk8s-plus-28';
-import { ContainerResources } from '../../lib/config';
+import { ContainerResources } from '../../lib/schema';
 import { mebibytes, memoryBytes } from '../../lib/quantity';
 
 /** Pod-level security: non-root with the given uid/gid, RuntimeDefault seccomp. */

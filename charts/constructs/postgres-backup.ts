@@ -10,14 +10,12 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { BackupConfig } from '../../lib/config';
+import { BackupConfig } from './postgres-config';
 import { kubeScoreIgnore } from './lint-exceptions';
-import { DatabaseRole, POSTGRES_UID } from './pgvector-postgres';
+import { BACKUP_DIR, DatabaseRole, POSTGRES_UID } from './postgres-common';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
+import { SystemChart } from './system-chart';
 import { imageTag, workloadLabels } from './workload-identity';
-
-/** Where the dumps are, in the backup pod and (read-only) in the database pod. */
-export const BACKUP_DIR = '/backups';
 
 /**
  * The backup, as the pod runs it with `sh -c`: a dump named <database>-<UTC time>.dump,
@@ -38,11 +36,10 @@ export const BACKUP_SCRIPT = [
 export interface PostgresBackupProps {
   /** The database Service and StatefulSet it backs up. */
   readonly db: { readonly host: string; readonly port: number; readonly image: string; readonly backupClaim: string };
-  readonly system: string;
   readonly database: string;
   readonly admin: DatabaseRole;
+  /** Schedule, time zone and retention. */
   readonly config: BackupConfig;
-  readonly arm64: boolean;
 }
 
 export class PostgresBackup extends Construct {
@@ -51,8 +48,9 @@ export class PostgresBackup extends Construct {
 
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
     super(scope, id);
+    const { system, cluster } = SystemChart.of(this);
     this.name = `${props.db.host}-backup`;
-    const labels = workloadLabels({ name: this.name, system: props.system, component: 'backup', version: imageTag(props.db.image) });
+    const labels = workloadLabels({ name: this.name, system: system.name, component: 'backup', version: imageTag(props.db.image) });
     const resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
     new k8s.KubeCronJob(this, 'cronjob', {
       metadata: { name: this.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id') },
@@ -74,7 +72,7 @@ export class PostgresBackup extends Construct {
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
                 securityContext: restrictedPodSecurity(POSTGRES_UID),
-                affinity: archAffinity(props.arm64),
+                affinity: archAffinity(cluster.arm64),
                 containers: [
                   {
                     name: 'pg-dump',

@@ -8,9 +8,10 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ContainerResources } from '../../lib/config';
+import { ContainerResources } from '../../lib/schema';
 import { kubeScoreIgnore } from './lint-exceptions';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
+import { SystemChart } from './system-chart';
 import { WorkloadIdentity, selectorLabels, workloadLabels } from './workload-identity';
 
 /** uid/gid the Python images run as (above 10000, so it clashes with no host user). */
@@ -40,7 +41,8 @@ export interface HttpEndpoint {
 }
 
 export interface PythonServiceProps {
-  readonly identity: WorkloadIdentity;
+  /** Its name (also the Service's and DNS name), component and version; the system is the chart's. */
+  readonly identity: Omit<WorkloadIdentity, 'system'>;
   readonly image: string;
   readonly replicas: number;
   readonly resources: ContainerResources;
@@ -51,12 +53,15 @@ export interface PythonServiceProps {
   /** Probe command for a service without HTTP (a worker). */
   readonly execProbe?: string[];
   readonly waitFor: DatabaseEndpoint;
-  readonly arm64: boolean;
-  /** Writable folders besides /tmp (the root filesystem is read-only). */
+  /**
+   * Writable folders besides /tmp (the root filesystem is read-only): volume name → path.
+   * @default none
+   */
   readonly scratchDirs?: Record<string, string>;
   /**
    * Seconds the app may take to start before liveness applies (the prediction API
    * downloads its embedding model on first start).
+   * @default 120
    */
   readonly startupSeconds?: number;
 }
@@ -67,9 +72,12 @@ export class PythonService extends Construct {
 
   constructor(scope: Construct, id: string, props: PythonServiceProps) {
     super(scope, id);
-    this.name = props.identity.name;
+    const { system, cluster } = SystemChart.of(this);
+    const identity: WorkloadIdentity = { ...props.identity, system: system.name };
+    const startupSeconds = props.startupSeconds ?? 120;
+    this.name = identity.name;
     this.port = props.http?.port;
-    const labels = workloadLabels(props.identity);
+    const labels = workloadLabels(identity);
     const scratch = { tmp: '/tmp', ...props.scratchDirs };
     const scratchSize = (name: string) => (name === 'tmp' ? '128Mi' : '1Gi');
 
@@ -78,7 +86,7 @@ export class PythonService extends Construct {
       spec: {
         replicas: props.replicas,
         revisionHistoryLimit: 5,
-        selector: { matchLabels: selectorLabels(props.identity) },
+        selector: { matchLabels: selectorLabels(identity) },
         // Never below the wanted replicas during a rollout; one extra pod at a time.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: {
@@ -87,7 +95,7 @@ export class PythonService extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurity(APP_UID),
-            affinity: archAffinity(props.arm64),
+            affinity: archAffinity(cluster.arm64),
             terminationGracePeriodSeconds: 30,
             initContainers: [waitForDatabase(props.waitFor)],
             containers: [
@@ -97,7 +105,7 @@ export class PythonService extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 env: Object.entries(props.env).map(([name, value]) => envVar(name, value)),
                 ports: props.http ? [{ name: 'http', containerPort: props.http.port, protocol: 'TCP' }] : undefined,
-                ...probes(props),
+                ...probes(props, startupSeconds),
                 resources: resourceRequirements(props.resources, Object.keys(scratch).map(scratchSize)),
                 securityContext: restrictedContainerSecurity(APP_UID),
                 volumeMounts: Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
@@ -114,7 +122,7 @@ export class PythonService extends Construct {
         metadata: { name: this.name, labels },
         spec: {
           type: props.http.service?.type ?? 'ClusterIP',
-          selector: selectorLabels(props.identity),
+          selector: selectorLabels(identity),
           ports: [{ name: 'http', port: props.http.service?.port ?? props.http.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
         },
       });
@@ -137,9 +145,9 @@ function envVar(name: string, value: string | SecretKey): k8s.EnvVar {
  * only helps a process that stopped answering, not one whose database is down).
  * Without (a worker, which no Service sends traffic to): startup and liveness on the command.
  */
-function probes(props: PythonServiceProps): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+function probes(props: PythonServiceProps, startupSeconds: number): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
   const periodSeconds = 5;
-  const startup = { periodSeconds, timeoutSeconds: 3, failureThreshold: Math.ceil((props.startupSeconds ?? 120) / periodSeconds) };
+  const startup = { periodSeconds, timeoutSeconds: 3, failureThreshold: Math.ceil(startupSeconds / periodSeconds) };
   const liveness = { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 };
   if (!props.http) {
     if (!props.execProbe) throw new Error(`${props.identity.name}: a service without a port needs an execProbe command`);

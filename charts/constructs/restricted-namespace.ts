@@ -2,16 +2,26 @@
 import { JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { SystemIdentity, systemLabels } from './workload-identity';
+import { SystemChart } from './system-chart';
+import { systemLabels } from './workload-identity';
+
+export interface RestrictedNamespaceProps {
+  /**
+   * The Namespace's name.
+   * @default the chart's namespace
+   */
+  readonly name?: string;
+}
 
 export class RestrictedNamespace extends Construct {
-  constructor(scope: Construct, id: string, props: { name: string; system: SystemIdentity }) {
+  constructor(scope: Construct, id: string, props: RestrictedNamespaceProps = {}) {
     super(scope, id);
+    const chart = SystemChart.of(this);
     const namespace = new k8s.KubeNamespace(this, 'namespace', {
       metadata: {
-        name: props.name,
+        name: props.name ?? chart.namespace!,
         labels: {
-          ...systemLabels(props.system, 'namespace'),
+          ...systemLabels(chart.system, 'namespace'),
           'pod-security.kubernetes.io/enforce': 'restricted',
           'pod-security.kubernetes.io/enforce-version': 'latest',
           'pod-security.kubernetes.io/warn': 'restricted',

@@ -1,7 +1,8 @@
 /** An Ingress for the k3s Traefik controller: one host per Service, optional TLS. */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { SystemIdentity, systemLabels } from './workload-identity';
+import { SystemChart } from './system-chart';
+import { systemLabels } from './workload-identity';
 
 export interface IngressRoute {
   readonly host: string;
@@ -11,8 +12,11 @@ export interface IngressRoute {
 
 export interface TraefikIngressProps {
   readonly name: string;
-  readonly system: SystemIdentity;
-  readonly ingressClass: string;
+  /**
+   * The IngressClass that serves it.
+   * @default the cluster's ingressClass (config cluster.ingressClass)
+   */
+  readonly ingressClass?: string;
   readonly routes: IngressRoute[];
   /** A TLS Secret covering every host; without it Traefik serves plain HTTP on "web". */
   readonly tlsSecretName?: string;
@@ -21,15 +25,16 @@ export interface TraefikIngressProps {
 export class TraefikIngress extends Construct {
   constructor(scope: Construct, id: string, props: TraefikIngressProps) {
     super(scope, id);
+    const chart = SystemChart.of(this);
     const tls = props.tlsSecretName !== undefined;
     new k8s.KubeIngress(this, 'ingress', {
       metadata: {
         name: props.name,
-        labels: systemLabels(props.system, 'ingress'),
+        labels: systemLabels(chart.system, 'ingress'),
         annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': tls ? 'websecure' : 'web' },
       },
       spec: {
-        ingressClassName: props.ingressClass,
+        ingressClassName: props.ingressClass ?? chart.cluster.ingressClass,
         tls: tls ? [{ hosts: props.routes.map((r) => r.host), secretName: props.tlsSecretName }] : undefined,
         rules: props.routes.map((r) => ({
           host: r.host,

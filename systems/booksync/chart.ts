@@ -2,34 +2,33 @@
  * BookSync (seed 003, "Docker — BookSync"): one pgvector Postgres shared by the auth, data
  * and prediction APIs, each with its own database role and schema.
  */
-import { Chart } from 'cdk8s';
+import * as path from 'path';
 import { Construct } from 'constructs';
-import { ApiConfig, BOOKSYNC_APIS, EnvironmentConfig } from '../lib/config';
-import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../lib/secrets';
-import { BackendNetwork, INTERNET, TRAEFIK } from './constructs/backend-network';
-import { PgvectorPostgres } from './constructs/pgvector-postgres';
-import { PythonService, SecretKey } from './constructs/python-service';
-import { RestrictedNamespace } from './constructs/restricted-namespace';
-import { TraefikIngress } from './constructs/traefik-ingress';
-import { SystemIdentity, systemLabels } from './constructs/workload-identity';
+import { BackendNetwork, INTERNET, TRAEFIK } from '../../charts/constructs/backend-network';
+import { ClusterConfig } from '../../charts/constructs/cluster-config';
+import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
+import { PythonService, PythonServiceProps, SecretKey } from '../../charts/constructs/python-service';
+import { RestrictedNamespace } from '../../charts/constructs/restricted-namespace';
+import { SystemChart } from '../../charts/constructs/system-chart';
+import { TraefikIngress } from '../../charts/constructs/traefik-ingress';
+import { SystemIdentity, systemLabels } from '../../charts/constructs/workload-identity';
+import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../../lib/secrets';
+import { BOOKSYNC_APIS, BookSyncConfig } from './config';
 
 /** The seed's database host name: every DATABASE_URL says `@postgres:5432`. */
 const POSTGRES_HOST = 'postgres';
 
-/** The three APIs: Service name, port and database role, as in the seed's tables. */
-export { BOOKSYNC_APIS };
 type ApiKey = keyof typeof BOOKSYNC_APIS;
 const API_KEYS = Object.keys(BOOKSYNC_APIS) as ApiKey[];
 
 /** The system and the release of its images (the seed's tag 1.0.0). */
-function booksyncIdentity(config: EnvironmentConfig): SystemIdentity {
-  return { name: 'booksync', version: config.booksync.images.tag };
+function booksyncIdentity(c: BookSyncConfig): SystemIdentity {
+  return { name: 'booksync', version: c.images.tag };
 }
 
 /** Every Secret BookSync reads: one per database role, plus the apps' own keys. */
-export function booksyncSecrets(config: EnvironmentConfig): SecretSpec[] {
-  const c = config.booksync;
-  const base = { namespace: c.namespace, labels: systemLabels(booksyncIdentity(config), 'credentials') };
+export function booksyncSecrets(c: BookSyncConfig): SecretSpec[] {
+  const base = { namespace: c.namespace, labels: systemLabels(booksyncIdentity(c), 'credentials') };
   return [
     roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'BOOKSYNC_DB_ADMIN_PASSWORD'),
     ...API_KEYS.map((key) => {
@@ -52,41 +51,35 @@ export function booksyncSecrets(config: EnvironmentConfig): SecretSpec[] {
   ];
 }
 
-export class BookSyncChart extends Chart {
-  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
-    const c = config.booksync;
-    super(scope, id, { namespace: c.namespace, disableResourceNameHashes: true });
-    const system = booksyncIdentity(config);
-    new RestrictedNamespace(this, 'namespace', { name: c.namespace, system });
+export class BookSyncChart extends SystemChart {
+  constructor(scope: Construct, id: string, cluster: ClusterConfig, c: BookSyncConfig) {
+    super(scope, id, { namespace: c.namespace, system: booksyncIdentity(c), cluster });
+    new RestrictedNamespace(this, 'namespace');
 
     const postgres = new PgvectorPostgres(this, 'postgres', {
       name: POSTGRES_HOST,
-      system: system.name,
       config: c.postgres,
-      storageClass: config.cluster.storageClass,
-      arm64: config.cluster.arm64,
       database: c.database.name,
       admin: { role: c.database.adminUser, secretName: roleSecretName(c.database.adminUser) },
       serviceRoles: API_KEYS.map((key) => ({ role: BOOKSYNC_APIS[key].role, secretName: roleSecretName(BOOKSYNC_APIS[key].role) })),
-      initScriptsDir: `${__dirname}/../sql/booksync`,
+      initScriptsDir: path.join(__dirname, 'sql'),
       // Checksums catch silent corruption, which SD cards are prone to (as MnemoLite's seed asks).
       initdbArgs: '--data-checksums',
     });
 
     const secret = (name: string, key: string): SecretKey => ({ secret: name, key });
-    const databaseUrl = (key: ApiKey) => secret(roleSecretName(BOOKSYNC_APIS[key].role), 'database-url');
-    const api = (key: ApiKey, env: Record<string, string | SecretKey>, extra: Partial<ConstructorParameters<typeof PythonService>[2]> = {}) => {
-      const settings: ApiConfig = c.apis[key];
+    const databaseUrlRef = (key: ApiKey) => secret(roleSecretName(BOOKSYNC_APIS[key].role), 'database-url');
+    const api = (key: ApiKey, env: Record<string, string | SecretKey>, extra: Partial<PythonServiceProps> = {}) => {
+      const settings = c.apis[key];
       const tag = settings.tag ?? c.images.tag;
       return new PythonService(this, BOOKSYNC_APIS[key].name, {
-        identity: { name: BOOKSYNC_APIS[key].name, system: system.name, component: 'api', version: tag },
+        identity: { name: BOOKSYNC_APIS[key].name, component: 'api', version: tag },
         image: `${c.images.registry}/${settings.image}:${tag}`,
         replicas: settings.replicas,
         resources: settings.resources,
-        env: { DATABASE_URL: databaseUrl(key), ...env, ...settings.env },
+        env: { DATABASE_URL: databaseUrlRef(key), ...env, ...settings.env },
         http: { port: BOOKSYNC_APIS[key].port, healthPath: '/health' },
         waitFor: postgres,
-        arm64: config.cluster.arm64,
         ...extra,
       });
     };
@@ -106,8 +99,6 @@ export class BookSyncChart extends Chart {
     // §1.1: every API talks to Postgres only; Traefik is the only way in. The backup reads Postgres.
     const backups = postgres.backup ? [postgres.backup.name] : [];
     new BackendNetwork(this, 'network', {
-      system,
-      cluster: config.cluster,
       workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name), ...backups],
       connections: [
         ...backups.map((from) => ({ from, to: POSTGRES_HOST, port: postgres.port })),
@@ -125,9 +116,7 @@ export class BookSyncChart extends Chart {
 
     if (c.ingress.enabled) {
       new TraefikIngress(this, 'ingress', {
-        name: system.name,
-        system,
-        ingressClass: config.cluster.ingressClass,
+        name: 'booksync',
         tlsSecretName: c.ingress.tlsSecretName,
         routes: API_KEYS.map((key) => ({ host: c.ingress.hosts[key], service: BOOKSYNC_APIS[key].name, port: BOOKSYNC_APIS[key].port })),
       });

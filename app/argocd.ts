@@ -9,9 +9,9 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecSyncPolicy } from '../imports/argocd-application-argoproj.io';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
-import { EnvironmentConfig } from '../lib/config';
+import { workloadLabels } from '../charts/constructs/workload-identity';
+import { ArgoCdConfig } from './environment';
 import { SYNC_WAVE } from './sync-waves';
-import { workloadLabels } from './constructs/workload-identity';
 
 /** The cluster Argo CD runs in. */
 const IN_CLUSTER = 'https://kubernetes.default.svc';
@@ -34,12 +34,20 @@ const SYNC_POLICY: ApplicationSpecSyncPolicy = {
   retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
 };
 
+export interface ArgoCdChartProps {
+  readonly env: string;
+  readonly argocd: ArgoCdConfig;
+  /** The AppProject's description: which systems, from where. */
+  readonly description: string;
+  readonly systems: SystemApplication[];
+}
+
 export class ArgoCdChart extends Chart {
   /** The root Application's name: its file is what the bootstrap applies. */
   public readonly rootName: string;
 
-  constructor(scope: Construct, id: string, props: { env: string; config: EnvironmentConfig; systems: SystemApplication[] }) {
-    const argo = props.config.argocd;
+  constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
+    const argo = props.argocd;
     super(scope, id, { namespace: argo.namespace, disableResourceNameHashes: true });
     this.rootName = `${argo.project}-root`;
     const labels = (name: string) => workloadLabels({ name, system: argo.project, component: 'gitops', version: argo.targetRevision });
@@ -49,7 +57,7 @@ export class ArgoCdChart extends Chart {
     new AppProject(this, 'project', {
       metadata: { name: argo.project, labels: labels(argo.project), annotations: { [SYNC_WAVE]: '-1' } },
       spec: {
-        description: `BookSync and MnemoLite (${props.env}), from ${argo.repoURL}`,
+        description: props.description,
         sourceRepos: [argo.repoURL],
         destinations: props.systems.map((s) => ({ server: IN_CLUSTER, namespace: s.namespace })),
         clusterResourceWhitelist: kinds.filter((k) => k.kind === 'Namespace'),

@@ -2,17 +2,18 @@
  * MnemoLite (seed 000, v1.3.0, "100% PostgreSQL"): the pgvector Postgres `db`, the API
  * `mnemo-api` and the optional `mnemo-worker`, with the seed's internal backend network.
  */
-import { Chart } from 'cdk8s';
+import * as path from 'path';
 import { Construct } from 'constructs';
-import { EnvironmentConfig, MnemoLiteConfig } from '../lib/config';
-import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../lib/secrets';
-import { NOTICE } from '../lib/synth';
-import { ANYWHERE, BackendNetwork, Connection, INTERNET, TRAEFIK } from './constructs/backend-network';
-import { PgvectorPostgres } from './constructs/pgvector-postgres';
-import { PythonService } from './constructs/python-service';
-import { RestrictedNamespace } from './constructs/restricted-namespace';
-import { TraefikIngress } from './constructs/traefik-ingress';
-import { SystemIdentity, systemLabels } from './constructs/workload-identity';
+import { ANYWHERE, BackendNetwork, Connection, INTERNET, TRAEFIK } from '../../charts/constructs/backend-network';
+import { ClusterConfig } from '../../charts/constructs/cluster-config';
+import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
+import { PythonService } from '../../charts/constructs/python-service';
+import { RestrictedNamespace } from '../../charts/constructs/restricted-namespace';
+import { NOTICE, SystemChart } from '../../charts/constructs/system-chart';
+import { TraefikIngress } from '../../charts/constructs/traefik-ingress';
+import { SystemIdentity, systemLabels } from '../../charts/constructs/workload-identity';
+import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../../lib/secrets';
+import { MnemoLiteConfig } from './config';
 
 /** The seed's network alias of the database: DATABASE_URL says `@db:5432`. */
 const DB_HOST = 'db';
@@ -26,8 +27,7 @@ function mnemoliteIdentity(c: MnemoLiteConfig): SystemIdentity {
 }
 
 /** The Secrets MnemoLite reads: the `mnemo` role's (with its DATABASE_URL) and the optional OpenAI key. */
-export function mnemoliteSecrets(config: EnvironmentConfig): SecretSpec[] {
-  const c = config.mnemolite;
+export function mnemoliteSecrets(c: MnemoLiteConfig): SecretSpec[] {
   const base = { namespace: c.namespace, labels: systemLabels(mnemoliteIdentity(c), 'credentials') };
   const url = databaseUrl('postgresql', c.database.user, DB_PASSWORD_KEY, `${DB_HOST}:5432`, c.database.name);
   return [
@@ -54,13 +54,10 @@ function extensionSettings(c: MnemoLiteConfig): Record<string, string> {
   };
 }
 
-export class MnemoLiteChart extends Chart {
-  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
-    const c = config.mnemolite;
-    super(scope, id, { namespace: c.namespace, disableResourceNameHashes: true });
-    const system = mnemoliteIdentity(c);
-    const { arm64 } = config.cluster;
-    new RestrictedNamespace(this, 'namespace', { name: c.namespace, system });
+export class MnemoLiteChart extends SystemChart {
+  constructor(scope: Construct, id: string, cluster: ClusterConfig, c: MnemoLiteConfig) {
+    super(scope, id, { namespace: c.namespace, system: mnemoliteIdentity(c), cluster });
+    new RestrictedNamespace(this, 'namespace');
 
     const extensions = Object.entries(c.postgres.extensions).filter(([, on]) => on).map(([name]) => name);
     if (extensions.length < 2) {
@@ -71,13 +68,10 @@ export class MnemoLiteChart extends Chart {
     // db: pgvector/pgvector, user mnemo, db mnemolite, --data-checksums, pg_isready healthcheck.
     const db = new PgvectorPostgres(this, 'db', {
       name: DB_HOST,
-      system: system.name,
       config: c.postgres,
-      storageClass: config.cluster.storageClass,
-      arm64,
       database: c.database.name,
       admin: { role: c.database.user, secretName: roleSecretName(c.database.user) },
-      initScriptsDir: `${__dirname}/../sql/mnemolite`,
+      initScriptsDir: path.join(__dirname, 'sql'),
       initdbArgs: '--data-checksums',
       initEnv: { MNEMO_OPTIONAL_EXTENSIONS: extensions.join(' ') },
       extraSettings: extensionSettings(c),
@@ -89,7 +83,7 @@ export class MnemoLiteChart extends Chart {
 
     // api: FastAPI on 8000 (the image's api/Dockerfile starts it); published on API_PORT 8001 by the seed.
     new PythonService(this, API, {
-      identity: { name: API, system: system.name, component: 'api', version: c.api.tag ?? c.images.tag },
+      identity: { name: API, component: 'api', version: c.api.tag ?? c.images.tag },
       image: image(c.api.image, c.api.tag),
       replicas: c.api.replicas,
       resources: c.api.resources,
@@ -100,13 +94,12 @@ export class MnemoLiteChart extends Chart {
       },
       http: { port: API_PORT, healthPath: '/v1/healthz', service: loadBalancer ? { type: 'LoadBalancer', port: c.expose.loadBalancerPort } : undefined },
       waitFor: db,
-      arm64,
     });
 
     // worker (optional): backend only, no port; the image's workers/Dockerfile starts it.
     if (c.worker.enabled) {
       new PythonService(this, WORKER, {
-        identity: { name: WORKER, system: system.name, component: 'worker', version: c.worker.tag ?? c.images.tag },
+        identity: { name: WORKER, component: 'worker', version: c.worker.tag ?? c.images.tag },
         image: image(c.worker.image, c.worker.tag),
         replicas: c.worker.replicas,
         resources: c.worker.resources,
@@ -114,7 +107,6 @@ export class MnemoLiteChart extends Chart {
         // The seed gives the worker no health endpoint: check that its main process runs (not stopped, not a zombie).
         execProbe: ['sh', '-c', 'grep -Eq "^State:[[:space:]]+[RSD]" /proc/1/status'],
         waitFor: db,
-        arm64,
       });
     }
 
@@ -127,13 +119,11 @@ export class MnemoLiteChart extends Chart {
       { from: loadBalancer ? ANYWHERE : TRAEFIK, to: API, port: API_PORT },
       ...(c.api.internetEgress ? [{ from: API, to: INTERNET, port: 443 }] : []),
     ];
-    new BackendNetwork(this, 'network', { system, cluster: config.cluster, workloads: [DB_HOST, API, ...workers, ...backups], connections });
+    new BackendNetwork(this, 'network', { workloads: [DB_HOST, API, ...workers, ...backups], connections });
 
     if (!loadBalancer) {
       new TraefikIngress(this, 'ingress', {
         name: API,
-        system,
-        ingressClass: config.cluster.ingressClass,
         tlsSecretName: c.expose.tlsSecretName,
         routes: [{ host: c.expose.host, service: API, port: API_PORT }],
       });

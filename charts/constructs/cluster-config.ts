@@ -1,0 +1,19 @@
+/** Where the cluster's own components live (k3s defaults): the context every system chart shares. */
+import { z } from 'zod';
+import { dnsLabel, dnsSubdomain, podSelector } from '../../lib/schema';
+
+/** Where the cluster's own components live: k3s defaults. */
+export const clusterSchema = z.strictObject({
+  /** Pin every pod to arm64 nodes (the Raspberry Pis). */
+  arm64: z.boolean().default(false),
+  storageClass: dnsSubdomain.default('local-path'),
+  ingressClass: dnsSubdomain.default('traefik'),
+  traefik: z
+    .strictObject({ namespace: dnsLabel.default('kube-system'), podLabels: podSelector.default({ 'app.kubernetes.io/name': 'traefik' }) })
+    .prefault({}),
+  dns: z
+    .strictObject({ namespace: dnsLabel.default('kube-system'), podLabels: podSelector.default({ 'k8s-app': 'kube-dns' }) })
+    .prefault({}),
+});
+export type ClusterConfig = z.output<typeof clusterSchema>;
+

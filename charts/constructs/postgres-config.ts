@@ -1,0 +1,73 @@
+/** The config schema of a pgvector Postgres (PgvectorPostgres): image, storage, sizing, backups, metrics. */
+import { z } from 'zod';
+import { show } from '../../lib/errors';
+import { cronScheduleError, isTimeZone } from '../../lib/k8s-validation';
+import { memoryBytes } from '../../lib/quantity';
+import { Compute, compute, dnsLabel, dnsSubdomain, memory, pinnedImage, podSelector } from '../../lib/schema';
+
+/** pgvector 0.8.1 on PostgreSQL 17 (Debian bookworm), for both systems: one image to pull on the Pis. */
+export const PGVECTOR_IMAGE = 'pgvector/pgvector:0.8.1-pg17-bookworm';
+
+/**
+ * Nightly pg_dump of the database into a volume of its own: its storage class and size are
+ * separate from the database's, so the dumps can live on another disk or an NFS class.
+ */
+export const backupSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Cron schedule, in the cluster's time zone unless timeZone is set. */
+  schedule: z
+    .string()
+    .superRefine((schedule, ctx) => {
+      const error = cronScheduleError(schedule);
+      if (error) ctx.addIssue({ code: 'custom', message: `${error}: write a cron schedule such as "30 3 * * *" (03:30 every day), "0 2 * * MON-FRI" or "@daily"` });
+    })
+    .default('30 3 * * *'),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, { error: (i) => `${show(i.input)} is not an IANA time zone: write one such as "Europe/Paris" or "UTC"` })
+    .optional(),
+  /** How many dumps to keep; older ones are deleted after each successful dump. */
+  keep: z.int().min(1).max(365).default(7),
+  /** The dumps' storage class; the cluster's default class when unset. */
+  storageClass: dnsSubdomain.optional(),
+  size: memory.refine((q) => memoryBytes(q)! >= 2 ** 30, 'must be at least 1Gi').default('10Gi'),
+});
+export type BackupConfig = z.output<typeof backupSchema>;
+
+/** An optional postgres_exporter sidecar, for users who run Prometheus. */
+export const metricsSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  image: pinnedImage.default('quay.io/prometheuscommunity/postgres-exporter:v0.17.1'),
+  /** The Prometheus pods allowed to scrape it (port 9187). */
+  scrapeFrom: z
+    .strictObject({ namespace: dnsLabel.default('monitoring'), podLabels: podSelector.default({ 'app.kubernetes.io/name': 'prometheus' }) })
+    .prefault({}),
+});
+export type MetricsConfig = z.output<typeof metricsSchema>;
+
+/** The pgvector Postgres of one system; requests equal limits (Guaranteed QoS). */
+export function postgresSchema(defaults: { image: string; storage: string; resources: Compute; maxConnections: number }) {
+  return z.strictObject({
+    image: pinnedImage.default(defaults.image),
+    storage: memory.refine((q) => memoryBytes(q)! >= 2 ** 30, 'must be at least 1Gi: the database volume').default(defaults.storage),
+    resources: compute
+      .refine((r) => memoryBytes(r.memory)! >= 256 * 2 ** 20, {
+        path: ['memory'],
+        message: 'must be at least 256Mi: Postgres settings (shared_buffers, work_mem) are derived from it and would not fit',
+      })
+      .prefault(defaults.resources),
+    maxConnections: z.int().min(10).max(1000).default(defaults.maxConnections),
+    backup: backupSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
+  });
+}
+export type PostgresConfig = z.output<ReturnType<typeof postgresSchema>>;
+
+/** Refuses an admin role that is also a role the system creates for a service or the exporter. */
+export function distinctAdmin(taken: string[]) {
+  return (admin: string, ctx: z.RefinementCtx) => {
+    if (taken.includes(admin)) {
+      ctx.addIssue({ code: 'custom', message: `"${admin}" is also the role of a service or of the metrics exporter, which would then hold superuser rights: choose another name` });
+    }
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The manifests of a system folder (dist/<env>/<system>/): one object per file, named by
+ * apply order, kind and name, and a kustomization listing them. Nothing here touches the disk.
+ */
+import { Yaml } from 'cdk8s';
+
+/**
+ * The kustomization of a folder. Named without an extension, as kustomize and Argo CD allow,
+ * so that `kubectl apply -f <folder>/` (which reads *.yaml, *.yml and *.json) does not try to
+ * apply it as an object.
+ */
+export const KUSTOMIZATION = 'Kustomization';
+
+/** Files of one system folder: the manifests, one object each, and the kustomization. */
+export type SystemFiles = Map<string, string>;
+
+/** Apply order by kind: what others need comes first, so `kubectl apply -f` of the folder works in one pass. */
+const KIND_ORDER = ['Namespace', 'Secret', 'SealedSecret', 'ConfigMap', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'StatefulSet', 'Deployment', 'CronJob', 'Ingress', 'AppProject', 'Application'];
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+/** A manifest's file name: apply-order prefix, kind and name ("40-statefulset-postgres.yaml"). */
+export function manifestFileName(obj: KubeObject): string {
+  const rank = KIND_ORDER.indexOf(obj.kind);
+  const prefix = String(rank < 0 ? 99 : rank * 5).padStart(2, '0');
+  return `${prefix}-${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`;
+}
+
+/** The folder of one system: a file per object and a kustomization listing them. */
+export function systemFiles(objects: KubeObject[]): SystemFiles {
+  const files = new Map<string, string>();
+  for (const obj of objects) {
+    const name = manifestFileName(obj);
+    if (files.has(name)) throw new Error(`two objects would be written to ${name}: give them distinct names`);
+    files.set(name, Yaml.stringify(obj));
+  }
+  const resources = [...files.keys()].sort();
+  const sorted = new Map(resources.map((name) => [name, files.get(name)!]));
+  sorted.set(KUSTOMIZATION, Yaml.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
+  return sorted;
+}
