@@ -9,7 +9,7 @@
  * exits 1 and leaves dist/ untouched.
  */
 import { synthCommand } from './app/synth';
-import { ConfigError } from './lib/errors';
+import { ConfigError, describeError } from './lib/errors';
 
 try {
   synthCommand(process.argv.slice(2), { cliOut: process.env.CDK8S_OUTDIR, log: console.log, notify: console.error });
@@ -18,6 +18,6 @@ try {
     console.error(error.message);
     process.exit(1);
   }
-  console.error(`synth failed: ${(error as Error).message}`);
+  console.error(`synth failed: ${describeError(error)}`);
   process.exit(2);
 }

@@ -14,6 +14,9 @@ import { REPO } from './support/synth';
 
 const execFileAsync = promisify(execFile);
 
+/** An output folder outside the repository that a refused synth must not create. */
+const NEVER_CREATED = path.join(os.tmpdir(), `ownership-never-created-${process.pid}`);
+
 /** Files a user may keep where the commands write; a trailing "/" plants an empty folder. */
 const PLANTED = [
   'dist/NOTES.md',
@@ -70,11 +73,12 @@ describe('no command removes or overwrites a file it did not write', () => {
 
   test.each([
     ['synth into its own dist/ holding a user file', ['main.ts'], 'dist/NOTES.md'],
-    ['synth --out the repository root', ['main.ts', '--out', '.'], '--out .'],
-    ['synth --out config/', ['main.ts', '--out', 'config'], '--out config'],
-    ['synth --out a user folder', ['main.ts', '--out', 'out-mine'], '--out out-mine'],
+    ['synth --out the repository root', ['main.ts', '--out', '.'], '--out ".": inside this repository it must be under dist/'],
+    ['synth --out config/', ['main.ts', '--out', 'config'], '--out "config": inside this repository it must be under dist/'],
+    ['synth --out a user folder', ['main.ts', '--out', 'out-mine'], '--out "out-mine"'],
     ['synth --out inside dist/', ['main.ts', '--out', 'dist/prod'], 'another synth output'],
-    ['synth --env with a path', ['main.ts', '--env', '../config/dev', '--out', 'fresh-out'], 'not an environment name'],
+    ['synth --env with a path', ['main.ts', '--env', '../config/dev', '--out', NEVER_CREATED], 'not an environment name'],
+    ['synth --out beside dist/ through ..', ['main.ts', '--out', 'dist/../dist-fresh'], 'must be under dist/'],
     ['secrets with a path as the environment', ['scripts/secrets.ts', '../config/dev'], 'not an environment name'],
     ['secrets --file into config/', ['scripts/secrets.ts', 'prod', '--file', 'config/NOTES.md'], 'must be under secrets/'],
     ['secrets --file a folder', ['scripts/secrets.ts', 'prod', '--file', 'secrets'], 'is a folder'],
@@ -93,19 +97,22 @@ describe('no command removes or overwrites a file it did not write', () => {
     expect(fs.readdirSync(path.join(work, 'empty-mine'))).toEqual([]);
     expect(readTree(path.join(work, 'dist'))).toEqual(dist);
     expect(fs.readdirSync(work).sort()).toEqual(entries); // nothing new either
+    expect(fs.existsSync(NEVER_CREATED)).toBe(false);
   });
 
   test('secrets appends what is missing to the user\'s env file and keeps every byte of it', async () => {
     plant();
-    const { code } = await command(work, 'scripts/secrets.ts', 'prod');
+    fs.chmodSync(path.join(work, 'secrets', 'prod.env'), 0o644);
+    const { code, stderr } = await command(work, 'scripts/secrets.ts', 'prod');
     expect(code).toBe(0);
+    expect(stderr).toContain('can be read by other users: chmod 600');
     const text = fs.readFileSync(path.join(work, 'secrets', 'prod.env'), 'utf8');
     expect(text.startsWith(USER_ENV)).toBe(true);
     expect(text).toMatch(/^BOOKSYNC_DB_ADMIN_PASSWORD=[A-Za-z0-9_-]{43}$/m);
     const again = await command(work, 'scripts/secrets.ts', 'prod');
     expect(again.code).toBe(0);
     expect(fs.readFileSync(path.join(work, 'secrets', 'prod.env'), 'utf8')).toBe(text); // nothing missing: not rewritten
-    expect(fs.statSync(path.join(work, 'secrets', 'prod.env')).mode & 0o077).toBe(0);
+    expect(fs.statSync(path.join(work, 'secrets', 'prod.env')).mode & 0o777).toBe(0o644); // the user's mode, kept
   });
 
   test('synth replaces its own output once the user file is gone, and leaves nothing beside it', async () => {
@@ -117,5 +124,78 @@ describe('no command removes or overwrites a file it did not write', () => {
     expect(planted()).toEqual(before);
     const beside = fs.readdirSync(work).filter((f) => f.startsWith('dist.')).sort();
     expect(beside).toEqual(['dist.new-mine', 'dist.old-mine']);
+  });
+});
+
+describe('what synth finds in its own output', () => {
+  let work: string;
+  const synth = (...args: string[]) => command(work, 'main.ts', ...args);
+  beforeEach(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'ownership-dist-'));
+    fs.cpSync(path.join(REPO, 'config'), path.join(work, 'config'), { recursive: true });
+    fs.cpSync(path.join(REPO, 'sealed'), path.join(work, 'sealed'), { recursive: true });
+    expect((await synth()).code).toBe(0);
+  });
+  afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('a link listed in a forged marker is refused, never followed: its target is not copied into dist/', async () => {
+    const secret = path.join(work, 'outside-secret.txt');
+    fs.writeFileSync(secret, 'TOP SECRET\n');
+    fs.symlinkSync(secret, path.join(work, 'dist', 'dev', 'argocd', '99-configmap-x.yaml'));
+    fs.appendFileSync(path.join(work, 'dist', OUTPUT_MARKER), 'dev/argocd/99-configmap-x.yaml\n');
+    const { code, stderr } = await synth('--env', 'prod');
+    expect(code).toBe(1);
+    expect(stderr).toContain('99-configmap-x.yaml is a link or special file');
+    expect(fs.lstatSync(path.join(work, 'dist', 'dev', 'argocd', '99-configmap-x.yaml')).isSymbolicLink()).toBe(true);
+  });
+
+  test('a dist/ from before the marker: accepted when it holds only what synth writes, refused with a user manifest', async () => {
+    fs.rmSync(path.join(work, 'dist', OUTPUT_MARKER));
+    expect((await synth()).code).toBe(0);
+    fs.rmSync(path.join(work, 'dist', OUTPUT_MARKER));
+    const copy = fs.readFileSync(path.join(work, 'dist', 'prod', 'booksync', '30-service-data-api.yaml'), 'utf8').replace(/name: data-api/g, 'name: my-extra');
+    fs.writeFileSync(path.join(work, 'dist', 'prod', 'booksync', '31-service-my-extra.yaml'), copy);
+    const { code, stderr } = await synth();
+    expect(code).toBe(1);
+    expect(stderr).toContain('holds files synth did not write');
+    expect(fs.readFileSync(path.join(work, 'dist', 'prod', 'booksync', '31-service-my-extra.yaml'), 'utf8')).toBe(copy);
+  });
+
+  test('an emptied folder of its own holds nothing to lose: accepted', async () => {
+    const folder = path.join(work, 'dist', 'dev', 'booksync');
+    for (const file of fs.readdirSync(folder)) fs.rmSync(path.join(folder, file));
+    expect((await synth()).code).toBe(0);
+    expect(fs.readdirSync(folder).length).toBeGreaterThan(10);
+  });
+
+  test('--out and the cdk8s CLI\'s output inside one another: refused before either is written', async () => {
+    const out = path.join(os.tmpdir(), `ownership-nested-${process.pid}`);
+    const tsx = ['--import', require.resolve('tsx'), path.join(REPO, 'main.ts'), '--out', path.join(out, 'dist')];
+    const env = { ...process.env, CDK8S_OUTDIR: out, TSX_TSCONFIG_PATH: path.join(REPO, 'tsconfig.json') };
+    const failure = await execFileAsync(process.execPath, tsx, { cwd: work, env }).then(() => undefined, (e) => e);
+    expect(failure?.code).toBe(1);
+    expect(failure.stderr).toContain('are inside one another');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('npm run secrets appends in place', () => {
+  test('a linked env file stays a link, its target gets the new keys, owner and mode kept', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ownership-env-'));
+    try {
+      fs.cpSync(path.join(REPO, 'config'), path.join(work, 'config'), { recursive: true });
+      const shared = path.join(work, 'shared.env');
+      fs.writeFileSync(shared, 'BOOKSYNC_DB_AUTH_PASSWORD=keepme\r\n', { mode: 0o640 });
+      fs.mkdirSync(path.join(work, 'secrets'));
+      fs.symlinkSync(shared, path.join(work, 'secrets', 'prod.env'));
+      expect((await command(work, 'scripts/secrets.ts', 'prod')).code).toBe(0);
+      expect(fs.lstatSync(path.join(work, 'secrets', 'prod.env')).isSymbolicLink()).toBe(true);
+      const text = fs.readFileSync(shared, 'utf8');
+      expect(text.startsWith('BOOKSYNC_DB_AUTH_PASSWORD=keepme\r\n')).toBe(true);
+      expect(text).toMatch(/^BOOKSYNC_DB_ADMIN_PASSWORD=/m);
+      expect(fs.statSync(shared).mode & 0o777).toBe(0o640);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });

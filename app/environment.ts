@@ -25,6 +25,7 @@ const argocdSchema = z.strictObject({
   /** This repository, as Argo CD clones it. */
   repoURL: z
     .string()
+    .refine((url) => !/[?#]/.test(url), 'must not have a query or fragment (a token there is copied into dist/ in git): write the plain clone URL, and give Argo CD credentials as a repository Secret')
     .refine((url) => !/^[a-z+]+:\/\/[^/@\s]*@/.test(url) || /^ssh:\/\/[\w.-]+@/.test(url), {
       error: 'must not hold a user name, password or token (it is copied into dist/ in git): give Argo CD the credentials as a repository Secret '
         + '(label argocd.argoproj.io/secret-type: repository) and write the URL without them',

@@ -8,7 +8,8 @@ import { App, Chart } from 'cdk8s';
 import { SealedSecrets } from '../charts/constructs/sealed-secrets';
 import { NOTICE } from '../charts/constructs/system-chart';
 import { SystemDefinition } from '../charts/system';
-import { parseCommandLine } from '../lib/cli';
+import { confinedPath, parseCommandLine } from '../lib/cli';
+import { ConfigError } from '../lib/errors';
 import { listEnvironments } from '../lib/config-file';
 import { Tree, assertOwnedOutput, readTree, writeTreeAtomically } from '../lib/dist';
 import { KubeObject, systemFiles } from '../lib/manifests';
@@ -97,7 +98,7 @@ export function buildTree({ configDir, sealedDir, environments = [], previous = 
     const config = loadEnvironment(configDir, env, systems);
     const sealedFile = sealedStorePath(sealedDir, env);
     const sealed = config.secrets.mode === 'sealed' ? readSealedStore(sealedFile) : undefined;
-    if (config.secrets.mode === 'sealed') assertSealed(allSecrets(config, systems), sealed, sealedFile, env);
+    if (config.secrets.mode === 'sealed') assertSealed(allSecrets(config, systems), sealed, sealedFile, env, path.join(configDir, `${env}.yaml`));
     const { objects, notices } = synthesizeEnvironment(config, sealed, systems);
     for (const notice of notices) notify(`${env}: ${notice}`);
     const folders = new Map([...objects, ['argocd', synthesizeArgoCd(env, config, objects, systems)]]);
@@ -134,10 +135,16 @@ export function synthCommand(args: string[], io: SynthIo, systems: readonly Syst
       sealed: { type: 'string', default: 'sealed' },
     },
   });
-  const outDir = values.out!;
-  // Before anything is read or written: synth replaces only a folder it owns.
+  // Before anything is read or written: synth replaces only a folder it owns, dist/ inside the repository.
+  const outDir = confinedPath(values.out!, '--out', 'dist');
   assertOwnedOutput(outDir, '--out');
-  if (io.cliOut) assertOwnedOutput(io.cliOut, 'the cdk8s CLI\'s output (cdk8s.yaml output:)');
+  if (io.cliOut) {
+    assertOwnedOutput(io.cliOut, 'the cdk8s CLI\'s output (cdk8s.yaml output:)');
+    const [a, b] = [path.resolve(outDir), path.resolve(io.cliOut)];
+    if (a !== b && (a.startsWith(b + path.sep) || b.startsWith(a + path.sep))) {
+      throw new ConfigError(`--out ${outDir} and the cdk8s CLI's output ${io.cliOut} are inside one another: give them separate folders; nothing was written`);
+    }
+  }
   const tree = buildTree({
     configDir: values.config!,
     sealedDir: values.sealed!,

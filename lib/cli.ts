@@ -1,7 +1,7 @@
 /** Command-line parsing shared by main.ts and scripts/: a mistake in the flags is a usage message, exit 1. */
 import * as path from 'path';
 import { ParseArgsConfig, parseArgs } from 'util';
-import { ConfigError, show } from './errors';
+import { ConfigError, describeError, show } from './errors';
 
 export function parseCommandLine<T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> {
   try {
@@ -15,8 +15,8 @@ export function parseCommandLine<T extends ParseArgsConfig>(usage: string, confi
 export function runCli(main: () => void | Promise<void>): void {
   Promise.resolve()
     .then(main)
-    .catch((error: Error) => {
-      console.error(error.message);
+    .catch((error: unknown) => {
+      console.error(describeError(error));
       process.exit(1);
     });
 }

@@ -15,12 +15,13 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** The environments that have a config/<env>.yaml, sorted. */
 export function listEnvironments(configDir: string): string[] {
-  if (!fs.existsSync(configDir) || !fs.statSync(configDir).isDirectory()) {
-    throw new ConfigError(`--config ${configDir}: no such folder: give the folder that holds <env>.yaml files (config by default)`);
+  const stat = fs.statSync(configDir, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) {
+    throw new ConfigError(`--config ${configDir}: ${stat ? 'is not a folder' : 'no such folder'}: give the folder that holds <env>.yaml files (config by default)`);
   }
   return fs
     .readdirSync(configDir)
-    .filter((f) => f.endsWith('.yaml'))
+    .filter((f) => f.endsWith('.yaml') && fs.statSync(path.join(configDir, f), { throwIfNoEntry: false })?.isFile())
     .map((f) => f.slice(0, -'.yaml'.length))
     .filter((env) => ENV_NAME.test(env))
     .sort();
@@ -37,19 +38,30 @@ export function assertEnvironmentName(env: string, configDir: string): void {
 export function readConfigFile(configDir: string, env: string): { file: string; raw: unknown } {
   assertEnvironmentName(env, configDir);
   const file = path.join(configDir, `${env}.yaml`);
-  if (!fs.existsSync(file)) {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) {
     const known = listEnvironments(configDir).join(', ');
     throw new ConfigError(`unknown environment "${env}": there is no ${file}; use one of: ${known}, or create ${file}`);
   }
-  const stat = fs.statSync(file);
-  if (!stat.isFile()) throw new ConfigError(`${file}: is a folder, not a file: the configuration of ${env} is a YAML file there`);
-  if (stat.size > MAX_CONFIG_BYTES) throw new ConfigError(`${file}: ${stat.size} bytes, more than the 1 MiB a configuration may be: remove what does not belong there`);
-  return { file, raw: readYaml(file) };
+  if (stat.isDirectory()) throw new ConfigError(`${file}: is a folder, not a file: the configuration of ${env} is a YAML file there`);
+  return { file, raw: readYamlFile(file) };
 }
 
-/** The YAML of a file as plain data: merge keys (<<) allowed, alias bombs refused. */
-function readYaml(file: string): unknown {
-  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'), { merge: true, uniqueKeys: true });
+/**
+ * The YAML of a file as plain data: a readable plain file of at most 1 MiB, merge keys (<<)
+ * allowed, alias bombs refused. Every failure is a ConfigError naming the file.
+ */
+export function readYamlFile(file: string): unknown {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat?.isFile()) throw new ConfigError(`${file}: ${stat ? 'is not a regular file' : 'no such file'}: it should be a YAML file`);
+  if (stat.size > MAX_CONFIG_BYTES) throw new ConfigError(`${file}: ${stat.size} bytes, more than the 1 MiB it may be: remove what does not belong there`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code}): check its permissions`);
+  }
+  const doc = YAML.parseDocument(text, { merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(`${file}: not valid YAML: ${doc.errors[0].message}`);
   try {
     return doc.toJS({ maxAliasCount: 100 });

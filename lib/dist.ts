@@ -4,13 +4,14 @@
  *
  * synth owns its output folder and nothing else: it writes only into a folder that is
  * missing, empty, or marked as its own by the OUTPUT_MARKER file it wrote last time, which
- * lists every file it wrote. A file that is not on that list (a user's) stops the write
- * before anything is touched, instead of being deleted with the old tree.
+ * lists every file it wrote. A file that is not on that list (a user's), a link or anything
+ * but a plain file stops the write before anything is touched, instead of being deleted with
+ * the old tree or followed out of it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { ConfigError } from './errors';
+import { ConfigError, show } from './errors';
 
 /** File path relative to dist/ → content. */
 export type Tree = Map<string, string>;
@@ -29,48 +30,65 @@ function withMarker(tree: Tree): Tree {
   return new Map([...tree, [OUTPUT_MARKER, [...MARKER_HEADER, ...files.map((f) => f.split(path.sep).join('/'))].join('\n') + '\n']]);
 }
 
+const lstat = (p: string) => fs.lstatSync(p, { throwIfNoEntry: false });
+
 /** The files a marked folder's marker lists, or undefined when the folder has no marker. */
 function markedFiles(dir: string): Set<string> | undefined {
   const marker = path.join(dir, OUTPUT_MARKER);
-  if (!fs.existsSync(marker) || !fs.lstatSync(marker).isFile()) return undefined;
+  if (!lstat(marker)?.isFile()) return undefined;
   const lines = fs.readFileSync(marker, 'utf8').split('\n');
   return new Set(lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('/').join(path.sep)));
 }
 
-/** Every path under `dir` (files, links and empty folders), relative to it. */
-function entriesUnder(dir: string): string[] {
+/** Every path under `dir` but folders (never followed into a link), relative to it, with what it is. */
+function entriesUnder(dir: string): Array<{ rel: string; plain: boolean }> {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).flatMap((e) => {
-    const rel = path.relative(dir, path.join(e.parentPath, e.name));
-    if (e.isDirectory()) return fs.readdirSync(path.join(dir, rel)).length === 0 ? [rel] : [];
-    return [rel];
+    if (e.isDirectory()) return []; // an empty folder holds nothing to lose
+    return [{ rel: path.relative(dir, path.join(e.parentPath, e.name)), plain: e.isFile() }];
   });
+}
+
+/** The nearest existing folder at or above `p`, with links resolved (so a link cannot hide where it is). */
+function realAncestor(p: string): string {
+  let dir = path.resolve(p);
+  while (!fs.existsSync(dir) && dir !== path.dirname(dir)) dir = path.dirname(dir);
+  return fs.realpathSync(dir);
 }
 
 /**
  * Refuses, before anything is written, an output folder synth does not own: an existing
  * file or link, a folder with files synth did not write, or a folder inside another output.
- * `flag` names where the path came from ("--out").
+ * `flag` names where the path came from ("--out"). With `incoming` (the files about to be
+ * written), a folder written before the marker existed is accepted only when it holds
+ * nothing but files of that tree.
  */
-export function assertOwnedOutput(outDir: string, flag: string): void {
-  const where = `${flag} ${outDir}`;
+export function assertOwnedOutput(outDir: string, flag: string, incoming?: ReadonlySet<string>): void {
+  const where = `${flag} ${show(outDir)}`;
   const fix = 'choose a folder that is missing or empty, or the dist/ folder synth wrote';
-  for (let dir = path.dirname(path.resolve(outDir)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+  if (outDir.trim() === '') throw new ConfigError(`${where}: empty: give a folder, such as dist`);
+  const resolved = path.resolve(outDir);
+  const above = realAncestor(path.dirname(resolved));
+  for (let dir = above; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     if (markedFiles(dir)) throw new ConfigError(`${where}: is inside ${dir}, another synth output, whose next synth would delete it: ${fix}`);
   }
-  if (!fs.existsSync(outDir) && !isLink(outDir)) return;
-  const stat = fs.lstatSync(outDir);
+  const stat = lstat(resolved);
+  if (!stat) return;
   if (stat.isSymbolicLink()) throw new ConfigError(`${where}: is a symbolic link; synth would replace it: ${fix}`);
   if (!stat.isDirectory()) throw new ConfigError(`${where}: is a file, not a folder; synth writes a folder there: ${fix}`);
-  const top = fs.readdirSync(outDir);
+  const top = fs.readdirSync(resolved);
   if (top.length === 0) return;
-  const owned = markedFiles(outDir) ?? legacyOutput(outDir, top);
+  const owned = markedFiles(resolved) ?? legacyOutput(resolved, top, incoming);
   if (!owned) {
     const some = top.sort().slice(0, 3).join(', ');
     throw new ConfigError(`${where}: holds files synth did not write (${some}${top.length > 3 ? ', …' : ''}) and no ${OUTPUT_MARKER}: ${fix}; nothing was written`);
   }
   // A marked folder is synth's own, so walking all of it is bounded.
-  const entries = entriesUnder(outDir);
-  const foreign = entries.filter((e) => e !== OUTPUT_MARKER && !owned.has(e));
+  const entries = entriesUnder(resolved);
+  const links = entries.filter((e) => !e.plain).map((e) => path.join(outDir, e.rel));
+  if (links.length > 0) {
+    throw new ConfigError(`${where}: ${links.slice(0, 3).join(', ')} ${links.length > 1 ? 'are links or special files' : 'is a link or special file'}, which synth never writes: remove ${links.length > 1 ? 'them' : 'it'}, then synth again; nothing was written`);
+  }
+  const foreign = entries.map((e) => e.rel).filter((e) => e !== OUTPUT_MARKER && !owned.has(e));
   if (foreign.length > 0) {
     const list = foreign.slice(0, 5).map((f) => path.join(outDir, f)).join(', ');
     throw new ConfigError(`${where}: ${list}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''} not written by synth: move ${foreign.length > 1 ? 'them' : 'it'} out of ${outDir} (synth replaces the whole folder), then synth again; nothing was written`);
@@ -78,12 +96,13 @@ export function assertOwnedOutput(outDir: string, flag: string): void {
 }
 
 /**
- * The files of an output written before the marker existed (dist/<env>/<folder>/ holding only
- * a Kustomization and NN-kind-name.yaml files labelled managed-by cdk8s), so that upgrading
- * does not make the user's own dist/ "foreign"; undefined for anything else.
+ * The files of an output written before the marker existed: dist/<env>/<folder>/ holding only
+ * a Kustomization and NN-kind-name.yaml files labelled managed-by cdk8s, and, once the tree to
+ * write is known, only files of that tree (a user's copy of a manifest under a new name is not
+ * synth's). Undefined for anything else.
  */
-function legacyOutput(dir: string, top: string[]): Set<string> | undefined {
-  const isFolder = (p: string) => fs.lstatSync(p).isDirectory();
+function legacyOutput(dir: string, top: string[], incoming?: ReadonlySet<string>): Set<string> | undefined {
+  const isFolder = (p: string) => lstat(p)?.isDirectory() === true;
   if (!top.every((env) => /^[a-z0-9][-a-z0-9]*$/.test(env) && isFolder(path.join(dir, env)))) return undefined;
   const files: string[] = [];
   for (const env of top) {
@@ -91,8 +110,8 @@ function legacyOutput(dir: string, top: string[]): Set<string> | undefined {
       if (!isFolder(path.join(dir, env, folder))) return undefined;
       for (const file of fs.readdirSync(path.join(dir, env, folder))) {
         const rel = path.join(env, folder, file);
-        const ours = file === 'Kustomization' || (/^[0-9]{2}-[a-z]+-[-a-z0-9.]+\.yaml$/.test(file) && isManagedManifest(path.join(dir, rel)));
-        if (!ours) return undefined;
+        const named = file === 'Kustomization' || (/^[0-9]{2}-[a-z]+-[-a-z0-9.]+\.yaml$/.test(file) && isManagedManifest(path.join(dir, rel)));
+        if (!named || (incoming && !incoming.has(rel))) return undefined;
         files.push(rel);
       }
     }
@@ -101,51 +120,65 @@ function legacyOutput(dir: string, top: string[]): Set<string> | undefined {
 }
 
 function isManagedManifest(file: string): boolean {
-  const stat = fs.lstatSync(file);
-  return stat.isFile() && stat.size < 2 ** 20 && fs.readFileSync(file, 'utf8').includes('app.kubernetes.io/managed-by: cdk8s');
+  const stat = lstat(file);
+  return stat?.isFile() === true && stat.size < 2 ** 20 && fs.readFileSync(file, 'utf8').includes('app.kubernetes.io/managed-by: cdk8s');
 }
 
-function isLink(p: string): boolean {
-  try {
-    return fs.lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
+/** Staging folders of writes under way, removed if the process is interrupted. */
+const staged = new Set<string>();
+let cleanupInstalled = false;
+
+function removeStagedOnSignal(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const dir of staged) fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
   }
 }
 
 /** Replaces `outDir` with exactly `tree` and its marker, after assertOwnedOutput. */
 export function writeTreeAtomically(outDir: string, tree: Tree, flag = '--out'): void {
-  assertOwnedOutput(outDir, flag);
-  const parent = path.dirname(path.resolve(outDir));
-  const base = path.basename(outDir);
+  assertOwnedOutput(outDir, flag, new Set(tree.keys()));
+  const target = path.resolve(outDir);
+  const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(parent, `${base}.new-`));
+  removeStagedOnSignal();
+  const staging = fs.mkdtempSync(path.join(parent, `${path.basename(target)}.new-`));
+  staged.add(staging);
   fs.chmodSync(staging, 0o755); // mkdtemp makes it 0700; dist/ is for everyone to read
   try {
     for (const [file, content] of withMarker(tree)) {
-      const target = path.join(staging, file);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, content);
+      const to = path.join(staging, file);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.writeFileSync(to, content, { flag: 'wx' });
     }
-    const previous = fs.existsSync(outDir) ? `${staging.replace('.new-', '.old-')}` : undefined;
-    if (previous) fs.renameSync(outDir, previous);
-    fs.renameSync(staging, outDir);
+    const previous = fs.existsSync(target) ? staging.replace(/\.new-([^/]+)$/, '.old-$1') : undefined;
+    if (previous) fs.renameSync(target, previous);
+    try {
+      fs.renameSync(staging, target);
+    } catch (error) {
+      if (previous) fs.renameSync(previous, target); // put the old tree back: dist/ is never missing
+      throw error;
+    }
     if (previous) fs.rmSync(previous, { recursive: true, force: true });
-  } catch (error) {
+  } finally {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw error;
+    staged.delete(staging);
   }
 }
 
-/** Every file under `dir`, relative to it, sorted; empty when it does not exist. */
+/** Every plain file under `dir`, relative to it, sorted; empty when it does not exist. Links are not followed. */
 export function readTree(dir: string): Tree {
   const tree: Tree = new Map();
-  if (!fs.existsSync(dir)) return tree;
+  if (!lstat(dir)?.isDirectory()) return tree;
   const walk = (rel: string) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const child = path.join(rel, entry.name);
       if (entry.isDirectory()) walk(child);
-      else tree.set(child, fs.readFileSync(path.join(dir, child), 'utf8'));
+      else if (entry.isFile()) tree.set(child, fs.readFileSync(path.join(dir, child), 'utf8'));
     }
   };
   walk('');

@@ -9,6 +9,7 @@ import { createHash, createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { readYamlFile } from './config-file';
 import { ConfigError } from './errors';
 import { SecretSpec } from './secrets';
 
@@ -35,9 +36,7 @@ export function sealedStorePath(dir: string, env: string): string {
 
 export function readSealedStore(file: string): SealedStore | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'));
-  if (doc.errors.length > 0) throw new ConfigError(`${file}: not valid YAML: ${doc.errors[0].message}\nRestore it from git or run npm run seal again`);
-  const store = doc.toJS({ maxAliasCount: 100 }) as SealedStore;
+  const store = readYamlFile(file) as SealedStore;
   if (typeof store?.certificate !== 'string' || typeof store.secrets !== 'object' || store.secrets === null || Array.isArray(store.secrets)) {
     throw new ConfigError(`${file}: not a sealed-values file (it needs "certificate" and "secrets"): restore it from git or run npm run seal again`);
   }
@@ -94,13 +93,13 @@ function requiredKeys(spec: SecretSpec): string[] {
  * Refuses to synthesize sealed Secrets with values missing: one message listing every
  * missing key and the command that seals them.
  */
-export function assertSealed(specs: SecretSpec[], store: SealedStore | undefined, file: string, env: string): void {
+export function assertSealed(specs: SecretSpec[], store: SealedStore | undefined, file: string, env: string, configFile = `config/${env}.yaml`): void {
   const missing = specs.flatMap((spec) => {
     const keys = requiredKeys(spec).filter((k) => !store?.secrets[secretId(spec)]?.[k]);
     return keys.length > 0 ? [`  ${secretId(spec)}: ${keys.join(', ')}`] : [];
   });
   if (missing.length === 0) return;
   throw new ConfigError(
-    [`config/${env}.yaml: secrets.mode is "sealed", but ${file} has no sealed value for:`, ...missing, `Seal them with: npm run seal -- ${env} --cert <controller-cert.pem>`].join('\n'),
+    [`${configFile}: secrets.mode is "sealed", but ${file} has no sealed value for:`, ...missing, `Seal them with: npm run seal -- ${env} --cert <controller-cert.pem>`].join('\n'),
   );
 }

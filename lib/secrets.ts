@@ -83,10 +83,10 @@ export function randomSecret(): string {
 
 const ENV_LINE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 
-/** Reads KEY=VALUE lines; blank lines and # comments are skipped. */
+/** Reads KEY=VALUE lines; blank lines and # comments are skipped; a BOM and Windows line ends are taken as they come. */
 export function parseEnvFile(text: string, source: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  text.split('\n').forEach((line, i) => {
+  const values: Record<string, string> = Object.create(null);
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
     const match = ENV_LINE.exec(line);
     if (!match) {
@@ -111,10 +111,10 @@ export function ensureEnvFile(
   file: string,
   specs: SecretSpec[],
   extraRandom: string[] = [],
-): { values: Record<string, string>; empty: string[]; generated: string[]; unknown: string[] } {
+): { values: Record<string, string>; empty: string[]; generated: string[]; unknown: string[]; exposed: boolean } {
   const text = readEnvText(file);
   const existing = text === undefined ? {} : parseEnvFile(text, file);
-  const values = { ...existing };
+  const values: Record<string, string> = Object.assign(Object.create(null), existing);
   const generatedNow: string[] = [];
   const added: string[] = [];
   const wanted = [...envKeys(specs), ...extraRandom.map((key) => ({ key, generated: true, hint: undefined }))];
@@ -125,20 +125,32 @@ export function ensureEnvFile(
     if (hint) added.push(`# ${hint}`);
     added.push(`${key}=${values[key]}`);
   }
-  if (text === undefined || added.length > 0) {
-    const before = text === undefined ? ENV_FILE_HEADER : text === '' || text.endsWith('\n') ? text : `${text}\n`;
-    writePrivateFile(file, before + added.map((line) => `${line}\n`).join(''));
+  const lines = added.map((line) => `${line}\n`).join('');
+  if (text === undefined) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, ENV_FILE_HEADER + lines, { mode: 0o600, flag: 'wx' });
+  } else if (added.length > 0) {
+    // Appended in place: the file keeps its owner, mode, links and every byte it had.
+    fs.appendFileSync(file, (text === '' || text.endsWith('\n') ? '' : '\n') + lines);
   }
   const unknown = Object.keys(existing).filter((k) => !wanted.some((w) => w.key === k));
   const empty = envKeys(specs).filter((k) => !k.optional && values[k.key] === '').map((k) => k.key);
-  return { values, empty, generated: generatedNow, unknown };
+  // The user's file keeps the mode they gave it; one others can read is worth saying.
+  const exposed = (fs.statSync(file).mode & 0o077) !== 0;
+  return { values, empty, generated: generatedNow, unknown, exposed };
 }
 
-/** The text of an env file, undefined when there is none; a folder there is refused. */
+/** The text of an env file, undefined when there is none; anything but a readable file there is refused. */
 function readEnvText(file: string): string | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  if (!fs.statSync(file).isFile()) throw new Error(`${file}: is a folder, not an env file: give the path of a file`);
-  return fs.readFileSync(file, 'utf8');
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  if (stat.isDirectory()) throw new Error(`${file}: is a folder, not an env file: give the path of a file`);
+  if (!stat.isFile()) throw new Error(`${file}: is not a regular file: give the path of an env file`);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code}): check its permissions`);
+  }
 }
 
 /** The values of an env file ({} when there is none). */
@@ -148,14 +160,6 @@ export function readEnvFile(file: string): Record<string, string> {
 }
 
 const ENV_FILE_HEADER = '# Secret values for this environment. Never commit this file (it is gitignored).\n\n';
-
-/** Writes a file only its owner can read, through a fresh temporary name renamed over it. */
-function writePrivateFile(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const staging = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(staging, content, { mode: 0o600, flag: 'wx' });
-  fs.renameSync(staging, file);
-}
 
 /** The value of every key of a Secret (an optional value that is empty is left out). */
 export function resolveSecretData(spec: SecretSpec, env: EnvValues): Record<string, string> {

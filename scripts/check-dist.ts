@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readTree, writeTreeAtomically } from '../lib/dist';
+import { describeError } from '../lib/errors';
 import { buildTree } from '../app/synth';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'check-dist-'));
@@ -24,12 +25,13 @@ try {
   });
   if (differences.length > 0) {
     console.error(`dist/ is not what a fresh synth writes (${differences.length} file(s)):\n  ${differences.join('\n  ')}\nRun npm run synth and commit dist/.`);
-    process.exit(1);
+    process.exitCode = 1;
+  } else {
+    console.log(`dist/ matches a fresh synth: ${files.length} files compared`);
   }
-  console.log(`dist/ matches a fresh synth: ${files.length} files compared`);
 } catch (error) {
-  console.error((error as Error).message);
-  process.exit(1);
+  console.error(describeError(error));
+  process.exitCode = 1; // not process.exit: the scratch folder is removed below first
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }

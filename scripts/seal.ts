@@ -37,6 +37,7 @@ function seal(kubeseal: string, cert: string, namespace: string, name: string, v
 /** Refuses a --cert that kubeseal could not use, before anything is generated or sealed. */
 function assertCertificate(file: string): void {
   if (!fs.existsSync(file)) throw new ConfigError(`--cert ${file}: no such file; fetch it with: kubeseal --fetch-cert > ${file}`);
+  if (!fs.statSync(file).isFile()) throw new ConfigError(`--cert ${file}: not a file; fetch the certificate with: kubeseal --fetch-cert > cert.pem`);
   const pem = fs.readFileSync(file, 'utf8');
   let reason = pem.includes('-----BEGIN CERTIFICATE-----') ? '' : 'no "-----BEGIN CERTIFICATE-----" block';
   try {
@@ -77,7 +78,8 @@ function main(): void {
     const them = empty.length > 1 ? 'them' : 'it';
     throw new ConfigError(`${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${them} there (npm run secrets -- ${env} makes the file), then seal again (nothing was sealed)`);
   }
-  const { values: plain, unknown } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
+  const { values: plain, unknown, exposed } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
+  if (exposed) console.error(`warning: ${envFile} can be read by other users: chmod 600 ${envFile}`);
   for (const key of unknown) console.error(`warning: ${key} in ${envFile} is read by no Secret (misspelt?): it is kept, unused`);
 
   const kubeseal = ensureTool('kubeseal', (line) => console.error(line));

@@ -23,7 +23,8 @@ function main(): void {
   const config = loadEnvironment(values.config!, env);
   const file = confinedPath(values.file ?? path.join('secrets', `${env}.env`), '--file', 'secrets');
   const specs = allSecrets(config);
-  const { values: envValues, empty, generated, unknown } = ensureEnvFile(file, specs);
+  const { values: envValues, empty, generated, unknown, exposed } = ensureEnvFile(file, specs);
+  if (exposed) console.error(`warning: ${file} can be read by other users: chmod 600 ${file}`);
   for (const key of unknown) console.error(`warning: ${key} in ${file} is read by no Secret (misspelt?): it is kept, unused`);
 
   console.error(generated.length > 0 ? `${file}: generated ${generated.length} new random value(s): ${generated.join(', ')}` : `${file}: no new value generated; existing values kept`);
