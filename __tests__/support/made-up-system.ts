@@ -39,8 +39,16 @@ function schemaFor(name: string) {
 }
 export type MadeUpConfig = z.output<ReturnType<typeof schemaFor>>;
 
-/** The expected connectivity of the made-up system, as verify/netpol and the network suite read it. */
-export const MADE_UP_CONNECTIVITY = ['traefik => api : TCP 8080', 'api => db : TCP 5432', 'db-backup => db : TCP 5432'];
+/** The connections the made-up system's policies must allow, in __tests__/support/connectivity's words. */
+export const MADE_UP_CONNECTIVITY = [
+  'api -> db:5432/TCP',
+  'api -> kube-dns:53/TCP',
+  'api -> kube-dns:53/UDP',
+  'db-backup -> db:5432/TCP',
+  'db-backup -> kube-dns:53/TCP',
+  'db-backup -> kube-dns:53/UDP',
+  'traefik -> api:8080/TCP',
+];
 
 /**
  * The made-up system `name` (a DNS label): its folder (init SQL and connectivity files) is made
