@@ -1,0 +1,121 @@
+/** PostgresBackup, through PgvectorPostgres (on/off) and alone; its script's retention, run with sh and a fake pg_dump. */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
+import { BACKUP_SCRIPT, PostgresBackup } from '../../charts/constructs/postgres-backup';
+import { backupSchema } from '../../charts/constructs/postgres-config';
+import {
+  ARM64_TERMS, danglingMounts, envOf, nodeTerms, one, postgresConfig, restrictedViolations, synth, testChart,
+} from '../support/construct-chart';
+
+const admin = { role: 'app_admin', secretName: 'db-app-admin' };
+
+function withDatabase(backup: object) {
+  const chart = testChart();
+  const config = postgresConfig({ backup });
+  const db = new PgvectorPostgres(chart, 'db', { name: 'pg', config, database: 'app', admin, initScriptsDir: 'sql/common' });
+  return { db, objects: synth(chart) };
+}
+
+describe('PostgresBackup through PgvectorPostgres', () => {
+  test('on (the default): a CronJob named after the database, writing to the claim pod 0 gets from the backups template', () => {
+    const { db, objects } = withDatabase({});
+    const cron = one(objects, 'CronJob');
+    const sts = one(objects, 'StatefulSet');
+    expect([db.backup?.name, cron.metadata.name, cron.metadata.labels['app.kubernetes.io/name']])
+      .toEqual(['pg-backup', 'pg-backup', 'pg-backup']);
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const claimName = pod.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim.claimName;
+    expect(claimName).toBe(`${sts.spec.volumeClaimTemplates[1].metadata.name}-${sts.metadata.name}-0`);
+    const c = pod.containers[0];
+    expect(envOf(c)).toMatchObject({ PGHOST: 'pg', PGPORT: '5432', PGUSER: 'app_admin', PGDATABASE: 'app', KEEP: '7' });
+    expect(c.image).toBe(sts.spec.template.spec.containers[0].image);
+  });
+
+  test('off: no CronJob, no backup property, the backups claim template stays', () => {
+    const { db, objects } = withDatabase({ enabled: false });
+    expect(db.backup).toBeUndefined();
+    expect(objects.filter((o) => o.kind === 'CronJob')).toEqual([]);
+    expect(one(objects, 'StatefulSet').spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['data', 'backups']);
+  });
+});
+
+describe('PostgresBackup alone', () => {
+  const db = { host: 'store', port: 6543, image: 'postgres:17.2', backupClaim: 'dumps' };
+  const build = (config: object, cluster = {}) => {
+    const chart = testChart(cluster);
+    const backup = new PostgresBackup(chart, 'b', { db, database: 'books', admin, config: backupSchema.parse(config) });
+    const cron = one(synth(chart), 'CronJob');
+    return { backup, cron, pod: cron.spec.jobTemplate.spec.template.spec };
+  };
+
+  test('minimal config: default schedule, no time zone, one run at a time, deadlines, short histories', () => {
+    const { backup, cron } = build({});
+    expect(backup.name).toBe('store-backup');
+    expect(cron.spec).toMatchObject({ schedule: '30 3 * * *', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 3600 });
+    expect(cron.spec.timeZone).toBeUndefined();
+    expect([cron.spec.successfulJobsHistoryLimit, cron.spec.failedJobsHistoryLimit]).toEqual([3, 3]);
+    expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 3600 });
+  });
+
+  test('all config: schedule, time zone and retention; host, port, image, claim and admin come from the props', () => {
+    const { cron, pod } = build({ schedule: '0 2 * * MON-FRI', timeZone: 'Europe/Paris', keep: 3 }, { arm64: true });
+    expect([cron.spec.schedule, cron.spec.timeZone]).toEqual(['0 2 * * MON-FRI', 'Europe/Paris']);
+    const c = pod.containers[0];
+    expect(envOf(c)).toEqual({
+      PGHOST: 'store', PGPORT: '6543', PGUSER: 'app_admin', PGDATABASE: 'books', BACKUP_DIR: '/backups', KEEP: '3',
+      PGPASSWORD: { secretKeyRef: { name: 'db-app-admin', key: 'password' } },
+    });
+    expect([c.image, c.command]).toEqual(['postgres:17.2', ['sh', '-c', BACKUP_SCRIPT]]);
+    expect(pod.volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'dumps' } });
+    expect(nodeTerms(pod)).toEqual(ARM64_TERMS);
+    expect(cron.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'backup', 'app.kubernetes.io/version': '17.2' });
+  });
+
+  test('is restricted as uid 999, never restarted in place, with its mounts backed by volumes and a bounded /tmp', () => {
+    const { cron, pod } = build({});
+    expect(restrictedViolations(pod)).toEqual([]);
+    expect([pod.restartPolicy, pod.securityContext.runAsUser, pod.automountServiceAccountToken]).toEqual(['Never', 999, false]);
+    expect(danglingMounts(cron.spec.jobTemplate.spec.template)).toEqual([]);
+    expect(pod.containers[0].resources.limits['ephemeral-storage']).toBe('320Mi');
+    expect(nodeTerms(pod)).toBeUndefined();
+  });
+});
+
+describe('BACKUP_SCRIPT', () => {
+  /** Runs the script in a folder with `old` dumps, with a pg_dump that writes "dump" or fails. */
+  function run(old: string[], keep: number, pgDumpFails = false) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backup-'));
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    fs.mkdirSync(path.join(dir, 'dumps'));
+    for (const f of old) fs.writeFileSync(path.join(dir, 'dumps', f), 'old');
+    const file = 'for a in "$@"; do case "$a" in --file=*) printf dump > "${a#--file=}";; esac; done';
+    fs.writeFileSync(path.join(bin, 'pg_dump'), `#!/bin/sh\n${file}\n${pgDumpFails ? 'exit 1' : 'exit 0'}\n`, { mode: 0o755 });
+    const env = { PATH: `${bin}:${process.env.PATH}`, BACKUP_DIR: path.join(dir, 'dumps'), PGDATABASE: 'app', KEEP: String(keep) };
+    let failed = false;
+    try {
+      execFileSync('sh', ['-c', BACKUP_SCRIPT], { env, stdio: 'pipe' });
+    } catch {
+      failed = true;
+    }
+    const files = fs.readdirSync(path.join(dir, 'dumps')).sort();
+    fs.rmSync(dir, { recursive: true });
+    return { failed, files };
+  }
+  const old = ['app-20240101T000000Z.dump', 'app-20240102T000000Z.dump', 'app-20240103T000000Z.dump'];
+
+  test.each([1, 2, 5])('keeps the newest %i dumps, the new one included', (keep) => {
+    const { failed, files } = run(old, keep);
+    expect(failed).toBe(false);
+    const fresh = files.filter((f) => !old.includes(f));
+    expect(fresh).toEqual([expect.stringMatching(/^app-\d{8}T\d{6}Z\.dump$/)]);
+    expect(files).toEqual([...old, ...fresh].sort().slice(-Math.min(keep, old.length + 1)));
+  });
+
+  test('a failed pg_dump leaves no partial file and removes no old dump', () => {
+    expect(run(old, 1, true)).toEqual({ failed: true, files: old });
+  });
+});
