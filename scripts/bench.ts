@@ -1,37 +1,135 @@
 /**
  * npm run bench [-- --runs 7]
  *
- * Prints the median wall time of a full synth (every environment and system, into a
- * temporary folder) beside the median of the bare `cdk8s --version`, and their ratio.
- * The target: a synth costs at most 1.5 times the CLI's own start.
+ * Prints, in one run (figures only: nothing is asserted):
+ *  - the median wall time of the real `cdk8s synth` (cdk8s.yaml's app: scripts/run-built.js, then
+ *    build/main.js) beside the median of the bare `cdk8s --version`, run in turns in a scratch copy
+ *    of cdk8s.yaml, config/, sealed/ and dist/, and their ratio against the target (at most 1.30), with
+ *    the floor: `cdk8s synth` of an app that does nothing (the CLI's own cost of running an app);
+ *  - the app alone: build/main.js, through scripts/run-built.js (its freshness check), and under tsx;
+ *  - the in-process synth (buildTree, nothing written) of 1, 10 and 50 made-up systems: linear growth.
+ * Its scratch lives in one folder under the system's temporary folder, removed at the end.
  */
-import { execFileSync } from 'child_process';
+import { SpawnSyncOptions, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'util';
+import { madeUpSystem } from '../__tests__/support/made-up-system';
+import { buildTree } from '../app/synth';
+import { parseCommandLine, runCli } from '../lib/cli';
+import { ConfigError, show } from '../lib/errors';
 
-function medianSeconds(runs: number, file: string, args: string[]): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    execFileSync(file, args, { stdio: 'ignore' });
-    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+const REPO = path.resolve(__dirname, '..');
+const CLI = path.join(REPO, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+const TARGET = 1.3;
+const SYSTEM_COUNTS = [1, 10, 50];
+const GROWTH_RUNS = 3;
+const USAGE = 'npm run bench [-- --runs N]';
+
+interface Command {
+  readonly label: string;
+  readonly args: string[];
+  readonly cwd: string;
+}
+
+/** Runs a command to its end; a failure is an error with what it printed (the bench measures only working commands). */
+function run(command: Command, stdio: SpawnSyncOptions['stdio'] = 'ignore'): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, command.args, { cwd: command.cwd, stdio, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) {
+    const said = [result.error?.message, result.stderr, result.stdout].filter(Boolean).join('\n').trim();
+    throw new Error(`${command.label} failed (exit ${result.status ?? result.signal}) in ${command.cwd}${said ? `:\n${said}` : ''}`);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return seconds;
 }
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
-const runs = Number(values.runs);
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dist-'));
-try {
-  const synth = medianSeconds(runs, process.execPath, ['--import', 'tsx', 'main.ts', '--out', out]);
-  const cli = medianSeconds(runs, process.execPath, [path.join('node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), '--version']);
-  const files = fs.readdirSync(out, { recursive: true }).length;
-  console.log(`full synth (${files} paths):  median ${synth.toFixed(3)} s over ${runs} runs`);
-  console.log(`cdk8s --version:          median ${cli.toFixed(3)} s over ${runs} runs`);
-  console.log(`ratio synth / cli start:  ${(synth / cli).toFixed(2)} (target <= 1.50)`);
-} finally {
-  fs.rmSync(out, { recursive: true, force: true });
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** The median of each command over `runs` runs taken in turns (so a busy moment slows all alike), after one untimed run each. */
+function medians(commands: Command[], runs: number): number[] {
+  for (const command of commands) run(command, 'pipe'); // warm-up: compiles build/ if stale, fills the disk cache
+  const times = commands.map((): number[] => []);
+  for (let i = 0; i < runs; i++) commands.forEach((command, c) => times[c].push(run(command)));
+  return times.map(median);
 }
+
+/** The median seconds of an in-process synth of `count` made-up systems. */
+function growth(scratch: string, runs: number): Array<{ systems: number; seconds: number }> {
+  const config = path.join(scratch, 'growth-config');
+  const sealed = path.join(scratch, 'growth-sealed');
+  fs.mkdirSync(config);
+  fs.mkdirSync(sealed);
+  fs.writeFileSync(path.join(config, 'bench.yaml'), '{}\n'); // every field at its default
+  const root = path.join(scratch, 'growth-systems');
+  const all = Array.from({ length: Math.max(...SYSTEM_COUNTS) }, (_, i) => madeUpSystem(`sys-${String(i + 1).padStart(2, '0')}`, root));
+  buildTree({ configDir: config, sealedDir: sealed, systems: all.slice(0, 1) }); // warm-up: the code compiled once
+  return SYSTEM_COUNTS.map((count) => {
+    const times = Array.from({ length: runs }, () => {
+      const start = process.hrtime.bigint();
+      buildTree({ configDir: config, sealedDir: sealed, systems: all.slice(0, count) });
+      return Number(process.hrtime.bigint() - start) / 1e9;
+    });
+    return { systems: count, seconds: median(times) };
+  });
+}
+
+function main(): void {
+  const { values } = parseCommandLine(USAGE, { options: { runs: { type: 'string', default: '7' } } });
+  if (!/^\d{1,4}$/.test(values.runs!) || Number(values.runs) < 1) {
+    throw new ConfigError(`--runs ${show(values.runs)}: must be a whole number of runs from 1 to 9999, such as 7\nusage: ${USAGE}`);
+  }
+  const runs = Number(values.runs);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  try {
+    // `cdk8s synth` as a user runs it, in a copy: the repository's dist/ and .cdk8s.out/ are not touched.
+    const work = path.join(scratch, 'repo');
+    fs.mkdirSync(work);
+    for (const item of ['cdk8s.yaml', 'config', 'sealed', 'dist']) fs.cpSync(path.join(REPO, item), path.join(work, item), { recursive: true });
+    fs.symlinkSync(path.join(REPO, 'scripts'), path.join(work, 'scripts'), 'junction'); // the launcher compiles and runs the repository's build/
+    // The floor: the same CLI command running an app that only makes the CLI's output folder.
+    const noop = path.join(scratch, 'noop');
+    fs.mkdirSync(noop);
+    fs.writeFileSync(path.join(noop, 'cdk8s.yaml'), `app: node -e "require('fs').mkdirSync(process.env.CDK8S_OUTDIR)"\noutput: .cdk8s.out\n`);
+    const [synth, version, floor] = medians(
+      [
+        { label: 'cdk8s synth', args: [CLI, 'synth', '--no-check-upgrade'], cwd: work },
+        { label: 'cdk8s --version', args: [CLI, '--version'], cwd: work },
+        { label: 'cdk8s synth of a no-op app', args: [CLI, 'synth', '--no-check-upgrade'], cwd: noop },
+      ],
+      runs,
+    );
+    const files = fs.readdirSync(path.join(work, '.cdk8s.out'), { recursive: true }).length;
+    const ratio = synth / version;
+    const out = (name: string) => ['--out', path.join(scratch, name)];
+    const [app, launcher, tsx] = medians(
+      [
+        { label: 'node build/main.js', args: [path.join('build', 'main.js'), ...out('app')], cwd: REPO },
+        { label: 'node scripts/run-built.js', args: [path.join('scripts', 'run-built.js'), ...out('launcher')], cwd: REPO },
+        { label: 'node --import tsx main.ts', args: ['--import', 'tsx', 'main.ts', ...out('tsx')], cwd: REPO },
+      ],
+      runs,
+    );
+    const rows = growth(scratch, GROWTH_RUNS);
+
+    const line = (label: string, seconds: number, note = '') => console.log(`  ${label.padEnd(34)}${seconds.toFixed(3).padStart(7)} s${note}`);
+    console.log(`cdk8s synth against the CLI's own start (median of ${runs} runs each, taken in turns):`);
+    line(`cdk8s synth (${files} paths written)`, synth);
+    line('cdk8s --version', version);
+    console.log(`  ${'ratio synth / --version'.padEnd(34)}${ratio.toFixed(2).padStart(7)}   target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'missed'}`);
+    line('cdk8s synth of a no-op app', floor, `   (the CLI's own floor: ratio ${(floor / version).toFixed(2)})`);
+    console.log(`the app alone, all environments into a scratch --out (median of ${runs} runs each):`);
+    line('node build/main.js', app);
+    line('node scripts/run-built.js', launcher, `   (cdk8s.yaml's app: the freshness check, then build/main.js)`);
+    line('node --import tsx main.ts', tsx, '   (npm run synth)');
+    console.log(`synth of N made-up systems in-process (buildTree, nothing written; median of ${GROWTH_RUNS} runs after a warm-up):`);
+    console.log('  systems   seconds   seconds per system');
+    for (const { systems, seconds } of rows) {
+      console.log(`  ${String(systems).padStart(7)}${seconds.toFixed(3).padStart(10)}${(seconds / systems).toFixed(4).padStart(13)}`);
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+runCli(main);

@@ -4,7 +4,7 @@
  * on a port. Each workload gets one policy with its ingress and egress edges, plus DNS
  * when it may send anything at all.
  */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { ClusterConfig } from './cluster-config';
 import { SystemChart } from './system-chart';

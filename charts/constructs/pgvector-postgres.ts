@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
 import { EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';

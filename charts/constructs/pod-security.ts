@@ -2,7 +2,7 @@
  * Pod Security Standards "restricted" for every pod, and arm64 placement.
  * One place for these so that no workload can drift from them.
  */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { ContainerResources } from '../../lib/schema';
 import { mebibytes, memoryBytes } from '../../lib/quantity';
 

@@ -8,7 +8,7 @@
  * postgres image's own pg_dump against the database Service. The volume is local-path's
  * node-local disk by default, so the pod lands on the database's node.
  */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { BackupConfig } from './postgres-config';
 import { kubeScoreIgnore } from './lint-exceptions';

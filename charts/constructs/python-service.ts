@@ -6,7 +6,7 @@
  * accepts connections (the compose file's `depends_on: condition: service_healthy`);
  * then the image's own entrypoint starts the app (the seed's `uvicorn <package>.main:app`).
  */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { ContainerResources } from '../../lib/schema';
 import { kubeScoreIgnore } from './lint-exceptions';

@@ -1,6 +1,6 @@
 /** The system's Namespace, where Pod Security Admission enforces the "restricted" profile. */
 import { JsonPatch } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { SystemChart } from './system-chart';
 import { systemLabels } from './workload-identity';

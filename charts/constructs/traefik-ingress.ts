@@ -1,5 +1,5 @@
 /** An Ingress for the k3s Traefik controller: one host per Service, optional TLS. */
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { SystemChart } from './system-chart';
 import { systemLabels } from './workload-identity';
