@@ -132,7 +132,7 @@ function build(onlyIfStale) {
     const print = fingerprint(); // before compiling: an edit made meanwhile makes the next run compile again
     if (onlyIfStale && isFresh(print)) return 0;
     if (onlyIfStale) {
-      const why = fs.existsSync(STAMP) ? 'the sources changed since the last compile' : 'no complete compile yet';
+      const why = fs.existsSync(path.join(BUILD, 'main.js')) ? 'the sources differ from the last complete compile' : 'no build yet';
       console.error(`compiling build/ (tsc -p ${TSCONFIG}): ${why}`);
     }
     fs.rmSync(STAMP, { force: true });
