@@ -2,7 +2,7 @@
 import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
 import { PythonService } from '../../charts/constructs/python-service';
 import { KUBE_SCORE_REASONS, KubeScoreCheck, kubeScoreIgnore } from '../../charts/constructs/lint-exceptions';
-import { SMALL_RESOURCES, postgresConfig, synth, testChart } from '../support/construct-chart';
+import { NO_INIT_SCRIPTS, SMALL_RESOURCES, postgresConfig, synth, testChart } from '../support/construct-chart';
 
 const CHECKS = Object.keys(KUBE_SCORE_REASONS) as KubeScoreCheck[];
 
@@ -27,7 +27,7 @@ describe('kubeScoreIgnore', () => {
   test('the constructs use every exception, each with its reason on the same object', () => {
     const chart = testChart();
     const admin = { role: 'a', secretName: 'a' };
-    new PgvectorPostgres(chart, 'db', { name: 'db', config: postgresConfig(), database: 'd', admin, initScriptsDir: 'sql/common' });
+    new PgvectorPostgres(chart, 'db', { name: 'db', config: postgresConfig(), database: 'd', admin, initScriptsDir: NO_INIT_SCRIPTS });
     new PythonService(chart, 'api', {
       identity: { name: 'api', component: 'api', version: '1' }, image: 'a:1', replicas: 1, env: {},
       resources: SMALL_RESOURCES,

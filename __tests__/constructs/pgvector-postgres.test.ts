@@ -166,6 +166,16 @@ describe('PgvectorPostgres, all props', () => {
     expect(digest.metadata.labels['app.kubernetes.io/version'].length).toBeLessThanOrEqual(63);
   });
 
-  // postgresSchema promises "requests equal limits (Guaranteed QoS)"; the exporter asks 10m/32Mi under 200m/64Mi limits.
-  test.todo('with metrics on, the pod stays Guaranteed QoS (today the exporter sidecar makes it Burstable)');
+  // postgresSchema promises "requests equal limits (Guaranteed QoS)": every container of the pod, the exporter too.
+  test('with metrics on, the pod stays Guaranteed QoS: requests equal limits in every container', () => {
+    const { pod: withMetrics } = build({ config: postgresConfig({ metrics: { enabled: true } }) });
+    expect(withMetrics.containers.map((c: any) => c.name)).toEqual(['postgres', 'metrics']);
+    for (const c of withMetrics.containers) {
+      expect([c.name, c.resources.requests.cpu, c.resources.requests.memory]).toEqual([c.name, c.resources.limits.cpu, c.resources.limits.memory]);
+    }
+  });
+
+  test('two init scripts of the same name in the common and the system folder are refused, not silently replaced', () => {
+    expect(() => build({ initScriptsDir: path.join(__dirname, '..', '..', 'sql', 'common') })).toThrow('init script 90-metrics-role.sh is in two of');
+  });
 });

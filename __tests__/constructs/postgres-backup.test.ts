@@ -6,16 +6,14 @@ import * as path from 'path';
 import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
 import { BACKUP_SCRIPT, PostgresBackup } from '../../charts/constructs/postgres-backup';
 import { backupSchema } from '../../charts/constructs/postgres-config';
-import {
-  ARM64_TERMS, danglingMounts, envOf, nodeTerms, one, postgresConfig, restrictedViolations, synth, testChart,
-} from '../support/construct-chart';
+import { ARM64_TERMS, NO_INIT_SCRIPTS, danglingMounts, envOf, nodeTerms, one, postgresConfig, restrictedViolations, synth, testChart } from '../support/construct-chart';
 
 const admin = { role: 'app_admin', secretName: 'db-app-admin' };
 
 function withDatabase(backup: object) {
   const chart = testChart();
   const config = postgresConfig({ backup });
-  const db = new PgvectorPostgres(chart, 'db', { name: 'pg', config, database: 'app', admin, initScriptsDir: 'sql/common' });
+  const db = new PgvectorPostgres(chart, 'db', { name: 'pg', config, database: 'app', admin, initScriptsDir: NO_INIT_SCRIPTS });
   return { db, objects: synth(chart) };
 }
 

@@ -1,5 +1,6 @@
 /** Postgres settings derived from the container's limits: pgtune-like, monotonic in memory, within the limit. */
 import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from '../../charts/constructs/postgres-settings';
+import { postgresSchema } from '../../charts/constructs/postgres-config';
 
 const MiB = 2 ** 20;
 const MEMORY_MIB = [256, 384, 512, 768, 1024, 1536, 2048, 4096, 8192, 16384, 65536];
@@ -43,8 +44,13 @@ describe('postgresMemorySettings', () => {
     }
   });
 
-  // At the schema's extremes (256Mi, 1000 connections) the 1MB work_mem floor gives 64MB + 1000 × 1MB, four times the limit.
-  test.todo('shared_buffers + max_connections × work_mem stays within the limit at 256Mi and 1000 connections');
+  // At the construct's extremes (256Mi, 1000 connections) the 1MB work_mem floor would give 64MB + 1000 × 1MB: the schema refuses that.
+  test('the config schema refuses more connections than fit at 1MB of work_mem each in half the memory', () => {
+    const schema = postgresSchema({ image: 'pgvector/pgvector:0.8.1-pg17', storage: '1Gi', resources: { cpu: '1', memory: '256Mi' }, maxConnections: 20 });
+    expect(() => schema.parse({ maxConnections: 1000 })).toThrow('1000 connections do not fit in 256Mi');
+    expect(schema.parse({ maxConnections: 128 }).maxConnections).toBe(128);
+    expect(() => schema.parse({ maxConnections: 129 })).toThrow('lower it to 128');
+  });
 });
 
 describe('sharedMemoryBytes', () => {

@@ -117,7 +117,9 @@ describe('PythonService, all props', () => {
     expect(c.startupProbe).toMatchObject({ periodSeconds: 5, failureThreshold: threshold });
   });
 
-  test.todo('startupSeconds 0 is refused (it gives failureThreshold 0, which the API server silently defaults to 3: 15 s)');
+  test('startupSeconds 0 is refused (it would give failureThreshold 0, which the API server silently defaults to 3: 15 s)', () => {
+    expect(() => build({ ...api, startupSeconds: 0 })).toThrow('startupSeconds must be at least 1');
+  });
 });
 
 describe('PythonService, worker', () => {

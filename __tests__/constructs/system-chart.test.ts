@@ -10,7 +10,7 @@ import { PythonService } from '../../charts/constructs/python-service';
 import { RestrictedNamespace } from '../../charts/constructs/restricted-namespace';
 import { NOTICE, SystemChart } from '../../charts/constructs/system-chart';
 import { TraefikIngress } from '../../charts/constructs/traefik-ingress';
-import { SMALL_RESOURCES, SYSTEM, postgresConfig, synth, testChart } from '../support/construct-chart';
+import { NO_INIT_SCRIPTS, SMALL_RESOURCES, SYSTEM, postgresConfig, synth, testChart } from '../support/construct-chart';
 
 describe('SystemChart', () => {
   test('SystemChart.of finds the chart from any depth, with its system, cluster and namespace', () => {
@@ -36,14 +36,16 @@ describe('SystemChart', () => {
   test('the notice metadata type is "notice"', () => expect(NOTICE).toBe('notice'));
 
   // Chart's static Symbol.hasInstance (attribute detection) makes `chart instanceof SystemChart` true for any Chart.
-  // Today it returns the plain Chart, with system and cluster undefined.
-  test.todo('inside a plain Chart, SystemChart.of throws "<path> is not inside a SystemChart"');
+  test('inside a plain Chart, SystemChart.of throws "<path> is not inside a SystemChart"', () => {
+    const plain = new Chart(new App(), 'plain');
+    expect(() => SystemChart.of(new Construct(plain, 'inner'))).toThrow('plain/inner is not inside a SystemChart');
+  });
 });
 
 describe('constructs that read SystemChart.of refuse a plain Chart', () => {
   const admin = { role: 'a', secretName: 'a' };
   const db = { host: 'h', port: 1, image: 'i:1', backupClaim: 'c' };
-  const initScriptsDir = 'sql/common';
+  const initScriptsDir = NO_INIT_SCRIPTS;
   const config = postgresConfig();
   const cases: Array<[string, (scope: Construct) => unknown]> = [
     ['RestrictedNamespace', (s) => new RestrictedNamespace(s, 'x')],

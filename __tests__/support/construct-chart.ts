@@ -2,6 +2,9 @@
  * A SystemChart to test one construct alone (cdk8s-plus style): namespace "ns", system
  * "sys" 1.0.0 and the cluster's defaults, with overrides such as { arm64: true }.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { z } from 'zod';
 import { clusterSchema } from '../../charts/constructs/cluster-config';
@@ -88,3 +91,6 @@ export function nodeTerms(podSpec: any): any {
 }
 
 export const ARM64_TERMS = [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] }] }];
+
+/** An empty folder of init scripts, for a PgvectorPostgres whose system has none of its own. */
+export const NO_INIT_SCRIPTS = fs.mkdtempSync(path.join(os.tmpdir(), 'no-init-scripts-'));

@@ -222,7 +222,10 @@ function claimTemplates(props: PgvectorPostgresProps, identity: WorkloadIdentity
 
 /** The init scripts of the folders, by file name (the entrypoint runs them in that order). */
 function readScripts(dirs: string[]): Record<string, string> {
-  const files = dirs.flatMap((dir) => fs.readdirSync(dir).map((f) => [f, path.join(dir, f)]));
+  const files = dirs.flatMap((dir) => fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => [e.name, path.join(dir, e.name)]));
+  const names = files.map(([f]) => f);
+  const twice = names.find((f, i) => names.indexOf(f) !== i);
+  if (twice) throw new Error(`init script ${twice} is in two of ${dirs.join(', ')}: one would silently replace the other; rename one`);
   return Object.fromEntries(files.sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, file]) => [f, fs.readFileSync(file, 'utf8')]));
 }
 
@@ -233,7 +236,8 @@ function readScripts(dirs: string[]): Record<string, string> {
  */
 function exporterContainer(image: string, database: string, secretName: string): k8s.Container {
   const port = k8s.IntOrString.fromString('metrics');
-  const resources = { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
+  // Requests equal limits, as for Postgres: the pod stays Guaranteed QoS with the sidecar.
+  const resources = { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
   return {
     name: 'metrics',
     image,

@@ -59,6 +59,13 @@ export function postgresSchema(defaults: { image: string; storage: string; resou
     maxConnections: z.int().min(10).max(1000).default(defaults.maxConnections),
     backup: backupSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
+  }).superRefine((pg, ctx) => {
+    // Every connection may take at least 1MB of work_mem: they must fit beside shared_buffers.
+    const limit = memoryBytes(pg.resources.memory)!;
+    if (pg.maxConnections * 2 ** 20 > limit / 2) {
+      const most = Math.floor(limit / 2 / 2 ** 20);
+      ctx.addIssue({ code: 'custom', path: ['maxConnections'], message: `${pg.maxConnections} connections do not fit in ${pg.resources.memory} (1MB of work_mem each, half the memory at most): lower it to ${most} or raise resources.memory` });
+    }
   });
 }
 export type PostgresConfig = z.output<ReturnType<typeof postgresSchema>>;

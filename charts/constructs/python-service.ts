@@ -75,6 +75,7 @@ export class PythonService extends Construct {
     const { system, cluster } = SystemChart.of(this);
     const identity: WorkloadIdentity = { ...props.identity, system: system.name };
     const startupSeconds = props.startupSeconds ?? 120;
+    if (!(startupSeconds >= 1)) throw new Error(`${props.identity.name}: startupSeconds must be at least 1 (0 would give the API server's default of 15 s)`);
     this.name = identity.name;
     this.port = props.http?.port;
     const labels = workloadLabels(identity);

@@ -17,7 +17,8 @@ export class SystemChart extends Chart {
   /** The SystemChart a construct belongs to. */
   public static of(construct: IConstruct): SystemChart {
     const chart = Chart.of(construct);
-    if (!(chart instanceof SystemChart)) throw new Error(`${construct.node.path} is not inside a SystemChart`);
+    // Not instanceof: cdk8s' Chart answers it true for every chart.
+    if (!('system' in chart && 'cluster' in chart)) throw new Error(`${construct.node.path} is not inside a SystemChart`);
     return chart as SystemChart;
   }
 
