@@ -3,10 +3,10 @@
  *
  * Prints, in one run (figures only: nothing is asserted):
  *  - the median wall time of the real `cdk8s synth` (cdk8s.yaml's app: scripts/run-built.js, then
- *    build/main.js) beside the median of the bare `cdk8s --version`, run in turns in a scratch copy
+ *    build/synth.js) beside the median of the bare `cdk8s --version`, run in turns in a scratch copy
  *    of cdk8s.yaml, config/, sealed/ and dist/, and their ratio against the target (at most 1.30), with
  *    the floor: `cdk8s synth` of an app that does nothing (the CLI's own cost of running an app);
- *  - the app alone: build/main.js, through scripts/run-built.js (its freshness check), and under tsx;
+ *  - the app alone: build/synth.js, through scripts/run-built.js (its freshness check), and under tsx;
  *  - the in-process synth (buildTree, nothing written) of 1, 10 and 50 made-up systems: linear growth.
  * Its scratch lives in one folder under the system's temporary folder, removed at the end.
  */
@@ -48,7 +48,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 /** The median of each command over `runs` runs taken in turns (so a busy moment slows all alike), after one untimed run each. */
 function medians(commands: Command[], runs: number): number[] {
-  for (const command of commands) run(command, 'pipe'); // warm-up: compiles build/ if stale, fills the disk cache
+  for (const command of commands) run(command, 'pipe'); // warm-up: bundles build/ if stale, fills the disk cache
   const times = commands.map((): number[] => []);
   for (let i = 0; i < runs; i++) commands.forEach((command, c) => times[c].push(run(command)));
   return times.map(median);
@@ -86,7 +86,7 @@ function main(): void {
     const work = path.join(scratch, 'repo');
     fs.mkdirSync(work);
     for (const item of ['cdk8s.yaml', 'config', 'sealed', 'dist']) fs.cpSync(path.join(REPO, item), path.join(work, item), { recursive: true });
-    fs.symlinkSync(path.join(REPO, 'scripts'), path.join(work, 'scripts'), 'junction'); // the launcher compiles and runs the repository's build/
+    fs.symlinkSync(path.join(REPO, 'scripts'), path.join(work, 'scripts'), 'junction'); // the launcher bundles and runs the repository's build/
     // The floor: the same CLI command running an app that only makes the CLI's output folder.
     const noop = path.join(scratch, 'noop');
     fs.mkdirSync(noop);
@@ -104,7 +104,7 @@ function main(): void {
     const out = (name: string) => ['--out', path.join(scratch, name)];
     const [app, launcher, tsx] = medians(
       [
-        { label: 'node build/main.js', args: [path.join('build', 'main.js'), ...out('app')], cwd: REPO },
+        { label: 'node build/synth.js', args: [path.join('build', 'synth.js'), ...out('app')], cwd: REPO },
         { label: 'node scripts/run-built.js', args: [path.join('scripts', 'run-built.js'), ...out('launcher')], cwd: REPO },
         { label: 'node --import tsx main.ts', args: ['--import', 'tsx', 'main.ts', ...out('tsx')], cwd: REPO },
       ],
@@ -119,8 +119,8 @@ function main(): void {
     console.log(`  ${'ratio synth / --version'.padEnd(34)}${ratio.toFixed(2).padStart(7)}   target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'missed'}`);
     line('cdk8s synth of a no-op app', floor, `   (the CLI's own floor: ratio ${(floor / version).toFixed(2)})`);
     console.log(`the app alone, all environments into a scratch --out (median of ${runs} runs each):`);
-    line('node build/main.js', app);
-    line('node scripts/run-built.js', launcher, `   (cdk8s.yaml's app: the freshness check, then build/main.js)`);
+    line('node build/synth.js', app);
+    line('node scripts/run-built.js', launcher, `   (cdk8s.yaml's app: the freshness check, then build/synth.js)`);
     line('node --import tsx main.ts', tsx, '   (npm run synth)');
     console.log(`synth of N made-up systems in-process (buildTree, nothing written; median of ${GROWTH_RUNS} runs after a warm-up):`);
     console.log('  systems   seconds   seconds per system');

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { ApiObject } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { PROJECT_ROOT } from '../../lib/project-root';
 import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
 import { EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
 import { Connection } from './backend-network';
@@ -24,7 +25,7 @@ import { SystemChart } from './system-chart';
 import { WorkloadIdentity, imageTag, selectorLabels, workloadLabels } from './workload-identity';
 
 /** Init scripts every system's Postgres runs (the metrics role). */
-const COMMON_INIT_SCRIPTS = path.join(__dirname, '..', '..', 'sql', 'common');
+const COMMON_INIT_SCRIPTS = path.join(PROJECT_ROOT, 'sql', 'common');
 const DATA_MOUNT = '/var/lib/postgresql/data';
 /** The writable emptyDirs besides /dev/shm, and their size limits. */
 const SCRATCH = { run: '16Mi', tmp: '256Mi' };

@@ -13,7 +13,7 @@ import { SystemChart } from '../../charts/constructs/system-chart';
 import { TraefikIngress } from '../../charts/constructs/traefik-ingress';
 import { SystemIdentity, systemLabels } from '../../charts/constructs/workload-identity';
 import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../../lib/secrets';
-import { BOOKSYNC_APIS, BookSyncConfig } from './config';
+import { BOOKSYNC_APIS, BOOKSYNC_DIR, BookSyncConfig } from './config';
 
 /** The seed's database host name: every DATABASE_URL says `@postgres:5432`. */
 const POSTGRES_HOST = 'postgres';
@@ -62,7 +62,7 @@ export class BookSyncChart extends SystemChart {
       database: c.database.name,
       admin: { role: c.database.adminUser, secretName: roleSecretName(c.database.adminUser) },
       serviceRoles: API_KEYS.map((key) => ({ role: BOOKSYNC_APIS[key].role, secretName: roleSecretName(BOOKSYNC_APIS[key].role) })),
-      initScriptsDir: path.join(__dirname, 'sql'),
+      initScriptsDir: path.join(BOOKSYNC_DIR, 'sql'),
       // Checksums catch silent corruption, which SD cards are prone to (as MnemoLite's seed asks).
       initdbArgs: '--data-checksums',
     });

@@ -1,9 +1,14 @@
 /** BookSync's section of config/<env>.yaml: its namespace, database, Postgres, images, APIs and Ingress. */
+import * as path from 'path';
 import { z } from 'zod';
 import { distinctAdmin, PGVECTOR_IMAGE, postgresSchema } from '../../charts/constructs/postgres-config';
 import { apiSchema, imagesSchema } from '../../charts/constructs/python-service-config';
 import { dnsLabel, hostname, roleName } from '../../lib/schema';
+import { PROJECT_ROOT } from '../../lib/project-root';
 import { EXPORTER_ROLE } from '../../lib/secrets';
+
+/** This folder (init SQL in sql/, expected connectivity in connectivity/), found from the project's root so that a bundled build finds it too. */
+export const BOOKSYNC_DIR = path.join(PROJECT_ROOT, 'systems', 'booksync');
 
 /** BookSync's APIs: Service name, container port and database role, as in the seed's tables. */
 export const BOOKSYNC_APIS = {

@@ -1,12 +1,12 @@
 /** BookSync as the project knows it: its config section, chart, Secrets and what the verify suite expects. */
 import { SystemDefinition } from '../../charts/system';
 import { BookSyncChart, booksyncSecrets } from './chart';
-import { BOOKSYNC_APIS, BookSyncConfig, booksyncSchema } from './config';
+import { BOOKSYNC_APIS, BOOKSYNC_DIR, BookSyncConfig, booksyncSchema } from './config';
 
 export const booksync: SystemDefinition<'booksync', BookSyncConfig> = {
   name: 'booksync',
   title: 'BookSync',
-  dir: __dirname,
+  dir: BOOKSYNC_DIR,
   schema: booksyncSchema,
   namespace: (c) => c.namespace,
   ingressHosts: (c) => (c.ingress.enabled ? Object.entries(c.ingress.hosts).map(([api, host]) => [['ingress', 'hosts', api], host]) : []),

@@ -13,7 +13,7 @@ import { NOTICE, SystemChart } from '../../charts/constructs/system-chart';
 import { TraefikIngress } from '../../charts/constructs/traefik-ingress';
 import { SystemIdentity, systemLabels } from '../../charts/constructs/workload-identity';
 import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../../lib/secrets';
-import { MnemoLiteConfig } from './config';
+import { MNEMOLITE_DIR, MnemoLiteConfig } from './config';
 
 /** The seed's network alias of the database: DATABASE_URL says `@db:5432`. */
 const DB_HOST = 'db';
@@ -71,7 +71,7 @@ export class MnemoLiteChart extends SystemChart {
       config: c.postgres,
       database: c.database.name,
       admin: { role: c.database.user, secretName: roleSecretName(c.database.user) },
-      initScriptsDir: path.join(__dirname, 'sql'),
+      initScriptsDir: path.join(MNEMOLITE_DIR, 'sql'),
       initdbArgs: '--data-checksums',
       initEnv: { MNEMO_OPTIONAL_EXTENSIONS: extensions.join(' ') },
       extraSettings: extensionSettings(c),

@@ -1,9 +1,14 @@
 /** MnemoLite's section of config/<env>.yaml: its namespace, database, Postgres, images, API, worker and exposure. */
+import * as path from 'path';
 import { z } from 'zod';
 import { distinctAdmin, PGVECTOR_IMAGE, postgresSchema } from '../../charts/constructs/postgres-config';
 import { apiSchema, imagesSchema } from '../../charts/constructs/python-service-config';
 import { dnsLabel, hostname, roleName } from '../../lib/schema';
+import { PROJECT_ROOT } from '../../lib/project-root';
 import { EXPORTER_ROLE } from '../../lib/secrets';
+
+/** This folder (init SQL in sql/, expected connectivity in connectivity/), found from the project's root so that a bundled build finds it too. */
+export const MNEMOLITE_DIR = path.join(PROJECT_ROOT, 'systems', 'mnemolite');
 
 /**
  * MnemoLite (seed 000, v1.3.0): Postgres "db", the API and an optional worker. The

@@ -1,12 +1,12 @@
 /** MnemoLite as the project knows it: its config section, chart, Secrets and what the verify suite expects. */
 import { SystemDefinition } from '../../charts/system';
 import { MnemoLiteChart, mnemoliteSecrets } from './chart';
-import { MnemoLiteConfig, mnemoliteSchema } from './config';
+import { MNEMOLITE_DIR, MnemoLiteConfig, mnemoliteSchema } from './config';
 
 export const mnemolite: SystemDefinition<'mnemolite', MnemoLiteConfig> = {
   name: 'mnemolite',
   title: 'MnemoLite',
-  dir: __dirname,
+  dir: MNEMOLITE_DIR,
   schema: mnemoliteSchema,
   namespace: (c) => c.namespace,
   ingressHosts: (c) => (c.expose.mode === 'ingress' ? [[['expose', 'host'], c.expose.host]] : []),
