@@ -32,13 +32,22 @@ describe.each(cases)('%s/%s backup', (env, system) => {
     expect(BACKUP_SCRIPT).toContain('pg_dump --format=custom');
     const e = envOf(container);
     const db = envOf(pg);
-    expect(e).toMatchObject({ PGHOST: sts.metadata.name, PGPORT: '5432', PGUSER: db.POSTGRES_USER, PGDATABASE: db.POSTGRES_DB, KEEP: String(backup.keep), BACKUP_DIR });
-    const adminSecret = sts.spec.template.spec.volumes.find((v: any) => v.projected).projected.sources.find((s: any) => s.secret.items[0].path === db.POSTGRES_USER).secret.name;
+    expect(e).toMatchObject({
+      PGHOST: sts.metadata.name,
+      PGPORT: '5432',
+      PGUSER: db.POSTGRES_USER,
+      PGDATABASE: db.POSTGRES_DB,
+      KEEP: String(backup.keep),
+      BACKUP_DIR,
+    });
+    const adminSecret = sts.spec.template.spec.volumes
+      .find((v: any) => v.projected)
+      .projected.sources.find((s: any) => s.secret.items[0].path === db.POSTGRES_USER).secret.name;
     expect(e.PGPASSWORD).toEqual({ secretKeyRef: { name: adminSecret, key: 'password' } });
     expect(container.image).toBe(pg.image);
   });
 
-  test('writes to the claim of the StatefulSet\'s backups template, with its own storage class and size', () => {
+  test("writes to the claim of the StatefulSet's backups template, with its own storage class and size", () => {
     const volume = pod.volumes.find((v: any) => v.persistentVolumeClaim);
     expect(volume.persistentVolumeClaim.claimName).toBe(`backups-${sts.metadata.name}-0`);
     expect(container.volumeMounts).toContainEqual({ name: volume.name, mountPath: BACKUP_DIR });
@@ -50,7 +59,11 @@ describe.each(cases)('%s/%s backup', (env, system) => {
 
   test('runs restricted as the postgres user, never retried forever', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.restartPolicy).toBe('Never');
     expect(job.backoffLimit).toBeLessThanOrEqual(3);
   });
@@ -58,12 +71,21 @@ describe.each(cases)('%s/%s backup', (env, system) => {
 
 describe('backup configured', () => {
   test('schedule, time zone, retention, storage class and size come from config', () => {
-    const objects: any[] = objectsFor({ booksync: { postgres: { backup: { schedule: '0 2 * * 0', timeZone: 'Europe/Paris', keep: 4, storageClass: 'nfs-client', size: '50Gi' } } } }, 'booksync');
+    const objects: any[] = objectsFor(
+      {
+        booksync: {
+          postgres: { backup: { schedule: '0 2 * * 0', timeZone: 'Europe/Paris', keep: 4, storageClass: 'nfs-client', size: '50Gi' } },
+        },
+      },
+      'booksync',
+    );
     const cron = objects.find((o) => o.kind === 'CronJob');
     expect(cron.spec.schedule).toBe('0 2 * * 0');
     expect(cron.spec.timeZone).toBe('Europe/Paris');
     expect(envOf(cron.spec.jobTemplate.spec.template.spec.containers[0]).KEEP).toBe('4');
-    const template = objects.find((o) => o.kind === 'StatefulSet').spec.volumeClaimTemplates.find((t: any) => t.metadata.name === 'backups');
+    const template = objects
+      .find((o) => o.kind === 'StatefulSet')
+      .spec.volumeClaimTemplates.find((t: any) => t.metadata.name === 'backups');
     expect(template.spec).toMatchObject({ storageClassName: 'nfs-client', resources: { requests: { storage: '50Gi' } } });
   });
 
@@ -71,6 +93,9 @@ describe('backup configured', () => {
     const objects: any[] = objectsFor({ mnemolite: { postgres: { backup: { enabled: false } } } }, 'mnemolite');
     expect(objects.some((o) => o.kind === 'CronJob')).toBe(false);
     expect(JSON.stringify(objects.filter((o) => o.kind === 'NetworkPolicy'))).not.toContain('db-backup');
-    expect(objects.find((o) => o.kind === 'StatefulSet').spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['data', 'backups']);
+    expect(objects.find((o) => o.kind === 'StatefulSet').spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual([
+      'data',
+      'backups',
+    ]);
   });
 });

@@ -5,7 +5,17 @@
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { Run, describeWithPsql, entrypoint, expectClean, expectRerunChangesNothing, hnswNeighbours, pgEnv, writeConfigMap, writeDir } from './support/init-harness';
+import {
+  Run,
+  describeWithPsql,
+  entrypoint,
+  expectClean,
+  expectRerunChangesNothing,
+  hnswNeighbours,
+  pgEnv,
+  writeConfigMap,
+  writeDir,
+} from './support/init-harness';
 import { PgliteServer, startPgliteServer } from './support/pglite-server';
 import { find, objectsOf } from './support/synth';
 
@@ -129,9 +139,11 @@ describeWithPsql('BookSync Postgres init files, run as the postgres entrypoint d
   });
 
   test('one schema per role, owned by it and first on its search_path in the database', async () => {
-    expect(await rows(`SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname IN ('auth', 'data', 'prediction') ORDER BY 1`)).toEqual(
-      ROLES.map((owner) => ({ nspname: SCHEMAS[owner], owner })),
-    );
+    expect(
+      await rows(
+        `SELECT nspname, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname IN ('auth', 'data', 'prediction') ORDER BY 1`,
+      ),
+    ).toEqual(ROLES.map((owner) => ({ nspname: SCHEMAS[owner], owner })));
     const settings = await rows(
       `SELECT setrole::regrole::text AS role, d.datname, setconfig FROM pg_db_role_setting s
          JOIN pg_database d ON d.oid = s.setdatabase ORDER BY 1`,

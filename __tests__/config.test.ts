@@ -20,21 +20,56 @@ const run = promisify(execFile);
 
 /** [what is wrong, the config, the field the message must name, words the message must contain] */
 const BAD: Array<[string, unknown, string, string]> = [
-  ['a string for a number', { booksync: { apis: { auth: { replicas: 'two' } } } }, 'booksync.apis.auth.replicas', 'expected number, received string'],
+  [
+    'a string for a number',
+    { booksync: { apis: { auth: { replicas: 'two' } } } },
+    'booksync.apis.auth.replicas',
+    'expected number, received string',
+  ],
   ['negative replicas', { booksync: { apis: { data: { replicas: -1 } } } }, 'booksync.apis.data.replicas', '>=0'],
   ['an unknown field', { booksync: { postgress: {} } }, 'booksync', 'unknown field "postgress"'],
   ['an unknown env var', { booksync: { apis: { auth: { env: { JWT_ALGO: 'HS512' } } } } }, 'booksync.apis.auth.env', 'JWT_ALGO'],
-  ['an unparseable memory', { booksync: { postgres: { resources: { cpu: '1', memory: 'lots' } } } }, 'booksync.postgres.resources.memory', 'memory quantity'],
-  ['an unparseable cpu', { booksync: { apis: { auth: { resources: { requests: { cpu: '1 core', memory: '1Gi' }, limits: { cpu: '2', memory: '1Gi' } } } } } }, 'booksync.apis.auth.resources.requests.cpu', 'CPU quantity'],
-  ['a request above its limit', { booksync: { apis: { auth: { resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } } } } } }, 'booksync.apis.auth.resources.requests.cpu', 'above the limit'],
-  ['a Postgres too small for its settings', { booksync: { postgres: { resources: { cpu: '1', memory: '128Mi' } } } }, 'booksync.postgres.resources.memory', 'at least 256Mi'],
+  [
+    'an unparseable memory',
+    { booksync: { postgres: { resources: { cpu: '1', memory: 'lots' } } } },
+    'booksync.postgres.resources.memory',
+    'memory quantity',
+  ],
+  [
+    'an unparseable cpu',
+    { booksync: { apis: { auth: { resources: { requests: { cpu: '1 core', memory: '1Gi' }, limits: { cpu: '2', memory: '1Gi' } } } } } },
+    'booksync.apis.auth.resources.requests.cpu',
+    'CPU quantity',
+  ],
+  [
+    'a request above its limit',
+    { booksync: { apis: { auth: { resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '500m', memory: '1Gi' } } } } } },
+    'booksync.apis.auth.resources.requests.cpu',
+    'above the limit',
+  ],
+  [
+    'a Postgres too small for its settings',
+    { booksync: { postgres: { resources: { cpu: '1', memory: '128Mi' } } } },
+    'booksync.postgres.resources.memory',
+    'at least 256Mi',
+  ],
   ['a latest tag', { booksync: { images: { registry: 'ghcr.io/me', tag: 'latest' } } }, 'booksync.images.tag', 'pin a release tag'],
   ['an unpinned Postgres image', { booksync: { postgres: { image: 'pgvector/pgvector' } } }, 'booksync.postgres.image', 'with a tag'],
-  ['duplicate Ingress hosts', { booksync: { ingress: { enabled: true, hosts: { auth: 'api.home.arpa', data: 'api.home.arpa' } } } }, 'booksync.ingress.hosts.data', 'already served by booksync.ingress.hosts.auth'],
+  [
+    'duplicate Ingress hosts',
+    { booksync: { ingress: { enabled: true, hosts: { auth: 'api.home.arpa', data: 'api.home.arpa' } } } },
+    'booksync.ingress.hosts.data',
+    'already served by booksync.ingress.hosts.auth',
+  ],
   ['an invalid host', { booksync: { ingress: { hosts: { auth: 'https://Auth.example' } } } }, 'booksync.ingress.hosts.auth', 'DNS name'],
   ['an invalid namespace', { booksync: { namespace: 'Book_Sync' } }, 'booksync.namespace', 'DNS label'],
   ['a wrong type for a switch', { cluster: { arm64: 'yes' } }, 'cluster.arm64', 'expected boolean, received string'],
-  ['a database volume too small to be one', { mnemolite: { postgres: { storage: '100Mi' } } }, 'mnemolite.postgres.storage', 'at least 1Gi'],
+  [
+    'a database volume too small to be one',
+    { mnemolite: { postgres: { storage: '100Mi' } } },
+    'mnemolite.postgres.storage',
+    'at least 1Gi',
+  ],
 ];
 
 describe('bad configuration', () => {
@@ -59,7 +94,9 @@ describe('good configuration', () => {
   });
 
   test('Argo CD may clone over SSH', () => {
-    expect(parseEnvironment({ argocd: { repoURL: 'git@git.home.arpa:homelab/pi-gitops.git' } }, 'test').argocd.repoURL).toBe('git@git.home.arpa:homelab/pi-gitops.git');
+    expect(parseEnvironment({ argocd: { repoURL: 'git@git.home.arpa:homelab/pi-gitops.git' } }, 'test').argocd.repoURL).toBe(
+      'git@git.home.arpa:homelab/pi-gitops.git',
+    );
   });
 });
 
@@ -72,7 +109,8 @@ describe('npm run synth', () => {
   });
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  const synth = (...args: string[]) => run(process.execPath, [...tsx, '--config', path.join(work, 'config'), '--out', path.join(work, 'dist'), ...args], { cwd: REPO });
+  const synth = (...args: string[]) =>
+    run(process.execPath, [...tsx, '--config', path.join(work, 'config'), '--out', path.join(work, 'dist'), ...args], { cwd: REPO });
 
   test('writes dist/<env>/<system>/ with a kustomization listing every file', async () => {
     await synth();
@@ -95,7 +133,10 @@ describe('npm run synth', () => {
     await synth();
     const before = readTree(path.join(work, 'dist'));
     fs.writeFileSync(path.join(work, 'config', 'prod.yaml'), yaml);
-    const failure = await synth().then(() => undefined, (e) => e);
+    const failure = await synth().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(failure?.code).toBe(1);
     expect(failure.stderr).toContain('prod.yaml');
     expect(failure.stderr).toContain(expected);
@@ -106,7 +147,10 @@ describe('npm run synth', () => {
   test('an unknown environment: exit 1, the known ones listed, dist/ untouched', async () => {
     await synth();
     const before = readTree(path.join(work, 'dist'));
-    const failure = await synth('--env', 'staging').then(() => undefined, (e) => e);
+    const failure = await synth('--env', 'staging').then(
+      () => undefined,
+      (e) => e,
+    );
     expect(failure?.code).toBe(1);
     expect(failure.stderr).toContain('unknown environment "staging"');
     expect(failure.stderr).toContain('dev, prod');

@@ -7,7 +7,7 @@ import { SEED, fuzzConfigs, fuzzMutations } from '../verify/fuzz';
 const RUNS = 60;
 
 describe(`fuzzing synth (seed ${SEED})`, () => {
-  test('random configurations: the accepted ones give objects that pass the API server\'s rules', () => {
+  test("random configurations: the accepted ones give objects that pass the API server's rules", () => {
     const counts = fuzzConfigs(RUNS);
     expect(counts.runs).toBe(RUNS);
     // Not vacuous: most random configurations are accepted and synthesized.

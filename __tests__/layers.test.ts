@@ -12,7 +12,11 @@ import { REPO } from './support/synth';
 function sources(): string[] {
   const roots = ['main.ts', 'app', 'charts', 'lib', 'scripts', 'systems', 'verify'];
   return roots
-    .flatMap((root) => (root.endsWith('.ts') ? [root] : fs.readdirSync(path.join(REPO, root), { recursive: true, encoding: 'utf8' }).map((f) => path.join(root, f))))
+    .flatMap((root) =>
+      root.endsWith('.ts')
+        ? [root]
+        : fs.readdirSync(path.join(REPO, root), { recursive: true, encoding: 'utf8' }).map((f) => path.join(root, f)),
+    )
     .filter((f) => f.endsWith('.ts'))
     .sort();
 }
@@ -44,7 +48,8 @@ const GRAPH = new Map(FILES.map((f) => [f.replace(/\.ts$/, ''), importsOf(f)]));
 describe('layers', () => {
   test.each(FILES)('%s imports nothing from a layer above it', (file) => {
     // A system's fuzz.ts is verify code kept with the system: it may use verify's arbitraries.
-    const allowed = (target: string) => layer(target) <= layer(file) || (/^systems\/[^/]+\/fuzz\.ts$/.test(file) && target === 'verify/arbitraries');
+    const allowed = (target: string) =>
+      layer(target) <= layer(file) || (/^systems\/[^/]+\/fuzz\.ts$/.test(file) && target === 'verify/arbitraries');
     expect(GRAPH.get(file.replace(/\.ts$/, ''))!.filter((target) => !allowed(target))).toEqual([]);
   });
 

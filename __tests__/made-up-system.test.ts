@@ -36,14 +36,20 @@ describe('a made-up system registered from a test file', () => {
   test('its config section has defaults, is validated, and its namespace is checked against the others', () => {
     const config = parseEnvironment({}, 'test', systems);
     expect(config.notes).toMatchObject({ namespace: 'notes', api: { replicas: 1, env: { LOG_LEVEL: 'info', PORT: '8080' } } });
-    expect(() => parseEnvironment({ notes: { namespace: 'booksync' } }, 'test.yaml', systems)).toThrow('test.yaml: notes.namespace: "booksync" is booksync\'s namespace too');
-    expect(() => parseEnvironment({ notes: { api: { env: { PORT: '9' } } } }, 'test.yaml', systems)).toThrow('notes.api.env.PORT: must be 8080');
+    expect(() => parseEnvironment({ notes: { namespace: 'booksync' } }, 'test.yaml', systems)).toThrow(
+      'test.yaml: notes.namespace: "booksync" is booksync\'s namespace too',
+    );
+    expect(() => parseEnvironment({ notes: { api: { env: { PORT: '9' } } } }, 'test.yaml', systems)).toThrow(
+      'notes.api.env.PORT: must be 8080',
+    );
   });
 
   test('synth writes dist/<env>/notes/ with valid objects and gives it an Argo CD Application in the project', () => {
     const tree = buildTree({ configDir: path.join(work, 'config'), sealedDir: path.join(REPO, 'sealed'), systems, environments: ['dev'] });
     const files = [...tree.keys()].filter((f) => f.startsWith(path.join('dev', 'notes') + path.sep));
-    expect(files.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['00-namespace-notes.yaml', '35-statefulset-db.yaml', '40-deployment-api.yaml', 'Kustomization']));
+    expect(files.map((f) => path.basename(f))).toEqual(
+      expect.arrayContaining(['00-namespace-notes.yaml', '35-statefulset-db.yaml', '40-deployment-api.yaml', 'Kustomization']),
+    );
     const objects = [...tree].filter(([f]) => f.endsWith('.yaml')).map(([, text]) => YAML.parse(text));
     expect(outputViolations(objects)).toEqual([]);
     const project = objects.find((o) => o.kind === 'AppProject');
@@ -59,17 +65,37 @@ describe('a made-up system registered from a test file', () => {
     const file = path.join(work, 'notes.env');
     const { values } = ensureEnvFile(file, specs);
     expect(values.NOTES_DB_PASSWORD).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const secret: any = secretManifest(specs.find((s) => s.name === 'db-notes-admin')!, values);
-    expect(Buffer.from(secret.data['database-url'], 'base64').toString()).toBe(`postgresql://notes_admin:${values.NOTES_DB_PASSWORD}@db:5432/notes`);
+    const secret: any = secretManifest(
+      specs.find((s) => s.name === 'db-notes-admin')!,
+      values,
+    );
+    expect(Buffer.from(secret.data['database-url'], 'base64').toString()).toBe(
+      `postgresql://notes_admin:${values.NOTES_DB_PASSWORD}@db:5432/notes`,
+    );
   });
 
   test('in sealed mode it must be sealed like the others, and then gets its SealedSecrets', () => {
     const config = parseEnvironment({ secrets: { mode: 'sealed' } }, 'test', systems);
     const specs = allSecrets(config, systems);
     const partial: SealedStore = { certificate: 'sha256:x', secrets: {} };
-    for (const spec of specs.filter((s) => s.namespace !== 'notes')) partial.secrets[secretId(spec)] = Object.fromEntries(Object.keys(spec.data).map((k) => [k, { fingerprint: 'f', ciphertext: 'QUJD' }]));
-    expect(() => assertSealed(specs, partial, 'sealed/test.yaml', 'test')).toThrow('notes/db-notes-admin: username, password, database-url');
-    const store: SealedStore = { ...partial, secrets: { ...partial.secrets, 'notes/db-notes-admin': { username: { fingerprint: 'f', ciphertext: 'QUJD' }, password: { fingerprint: 'f', ciphertext: 'QUJD' }, 'database-url': { fingerprint: 'f', ciphertext: 'QUJD' } } } };
+    for (const spec of specs.filter((s) => s.namespace !== 'notes'))
+      partial.secrets[secretId(spec)] = Object.fromEntries(
+        Object.keys(spec.data).map((k) => [k, { fingerprint: 'f', ciphertext: 'QUJD' }]),
+      );
+    expect(() => assertSealed(specs, partial, 'sealed/test.yaml', 'test')).toThrow(
+      'notes/db-notes-admin: username, password, database-url',
+    );
+    const store: SealedStore = {
+      ...partial,
+      secrets: {
+        ...partial.secrets,
+        'notes/db-notes-admin': {
+          username: { fingerprint: 'f', ciphertext: 'QUJD' },
+          password: { fingerprint: 'f', ciphertext: 'QUJD' },
+          'database-url': { fingerprint: 'f', ciphertext: 'QUJD' },
+        },
+      },
+    };
     const objects = synthesizeObjects(config, store, systems).get('notes')!;
     expect(objects.filter((o) => o.kind === 'SealedSecret').map((o) => o.metadata.name)).toEqual(['db-notes-admin']);
   });

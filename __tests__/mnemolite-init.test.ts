@@ -4,7 +4,17 @@
  * the wire, its database owned by POSTGRES_USER as the image leaves it), then checks the extensions.
  */
 import * as fs from 'fs';
-import { Run, describeWithPsql, entrypoint, expectClean, expectRerunChangesNothing, hnswNeighbours, pgEnv, writeConfigMap, writeDir } from './support/init-harness';
+import {
+  Run,
+  describeWithPsql,
+  entrypoint,
+  expectClean,
+  expectRerunChangesNothing,
+  hnswNeighbours,
+  pgEnv,
+  writeConfigMap,
+  writeDir,
+} from './support/init-harness';
 import { PgliteServer, startPgliteServer } from './support/pglite-server';
 import { find, objectsOf } from './support/synth';
 
@@ -79,9 +89,11 @@ describeWithPsql('MnemoLite Postgres init files, run as the postgres entrypoint 
     } finally {
       await pg.db.exec('RESET ROLE');
     }
-    expect(await rows(`SELECT relowner::regrole::text AS owner, (SELECT count(*)::int FROM memories) AS n FROM pg_class WHERE oid = 'memories'::regclass`)).toEqual([
-      { owner: user, n: 400 },
-    ]);
+    expect(
+      await rows(
+        `SELECT relowner::regrole::text AS owner, (SELECT count(*)::int FROM memories) AS n FROM pg_class WHERE oid = 'memories'::regclass`,
+      ),
+    ).toEqual([{ owner: user, n: 400 }]);
   });
 
   test('a second run exits 0 and changes nothing', () => expectRerunChangesNothing(env, snapshot));

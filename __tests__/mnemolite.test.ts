@@ -34,7 +34,12 @@ describe('MnemoLite with the default configuration', () => {
     const env = envOf(container(objects, 'Deployment', 'mnemo-worker'));
     expect(env).toMatchObject({ ENVIRONMENT: 'development', PYTHONUNBUFFERED: '1' });
     expect(env.DATABASE_URL).toEqual({ secretKeyRef: { name: 'db-mnemo', key: 'database-url' } });
-    expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name).sort()).toEqual(['db', 'db-headless', 'mnemo-api']);
+    expect(
+      objects
+        .filter((o) => o.kind === 'Service')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['db', 'db-headless', 'mnemo-api']);
   });
 
   test('the seed compose limits are the defaults (the dev ceiling)', () => {
@@ -45,7 +50,12 @@ describe('MnemoLite with the default configuration', () => {
 
   test('the seed tuning is scaled to the limits: 2 CPUs give its 4 workers per gather and 8 worker processes', () => {
     const settings = settingsOf(container(objects, 'StatefulSet', 'db'));
-    expect(settings).toMatchObject({ max_parallel_workers_per_gather: '4', max_worker_processes: '8', shared_buffers: '1024MB', effective_cache_size: '3072MB' });
+    expect(settings).toMatchObject({
+      max_parallel_workers_per_gather: '4',
+      max_worker_processes: '8',
+      shared_buffers: '1024MB',
+      effective_cache_size: '3072MB',
+    });
   });
 
   test('pg_partman and pg_cron are off, and synthesis says so', () => {
@@ -58,7 +68,12 @@ describe('MnemoLite with the default configuration', () => {
 
   test('is reached through a Traefik Ingress on its host', () => {
     const ingress = find(objects, 'Ingress', 'mnemo-api');
-    expect(ingress.spec.rules).toEqual([{ host: 'mnemolite.home.arpa', http: { paths: [expect.objectContaining({ backend: { service: { name: 'mnemo-api', port: { number: 8000 } } } })] } }]);
+    expect(ingress.spec.rules).toEqual([
+      {
+        host: 'mnemolite.home.arpa',
+        http: { paths: [expect.objectContaining({ backend: { service: { name: 'mnemo-api', port: { number: 8000 } } } })] },
+      },
+    ]);
     expect(find(objects, 'Service', 'mnemo-api').spec.type).toBe('ClusterIP');
   });
 
@@ -67,7 +82,12 @@ describe('MnemoLite with the default configuration', () => {
     const [role] = mnemoliteSecrets(parseEnvironment({}, 'test').mnemolite);
     const url = new URL(resolveSecretData(role, { MNEMOLITE_DB_PASSWORD: hostile })['database-url']);
     expect(url.protocol).toBe('postgresql:');
-    expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.host, url.pathname]).toEqual(['mnemo', hostile, 'db:5432', '/mnemolite']);
+    expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.host, url.pathname]).toEqual([
+      'mnemo',
+      hostile,
+      'db:5432',
+      '/mnemolite',
+    ]);
   });
 });
 
@@ -87,9 +107,16 @@ describe('MnemoLite configured', () => {
   });
 
   test('an image that provides pg_partman and pg_cron gets them preloaded and created', () => {
-    const objects = objectsFor({ mnemolite: { postgres: { image: CUSTOM_IMAGE, extensions: { pg_partman: true, pg_cron: true } } } }, 'mnemolite');
+    const objects = objectsFor(
+      { mnemolite: { postgres: { image: CUSTOM_IMAGE, extensions: { pg_partman: true, pg_cron: true } } } },
+      'mnemolite',
+    );
     const db = container(objects, 'StatefulSet', 'db');
-    expect(settingsOf(db)).toMatchObject({ shared_preload_libraries: 'pg_cron,pg_partman_bgw', 'cron.database_name': 'mnemolite', 'pg_partman_bgw.role': 'mnemo' });
+    expect(settingsOf(db)).toMatchObject({
+      shared_preload_libraries: 'pg_cron,pg_partman_bgw',
+      'cron.database_name': 'mnemolite',
+      'pg_partman_bgw.role': 'mnemo',
+    });
     expect(envOf(db).MNEMO_OPTIONAL_EXTENSIONS).toBe('pg_partman pg_cron');
   });
 

@@ -9,7 +9,11 @@ import { KubeObject } from '../lib/manifests';
 const dns = (w: string) => [`${w} -> kube-dns:53/TCP`, `${w} -> kube-dns:53/UDP`];
 
 const BOOKSYNC = [
-  ...['auth-api', 'data-api', 'prediction-api'].flatMap((api, i) => [...dns(api), `${api} -> postgres:5432/TCP`, `traefik -> ${api}:${8000 + i}/TCP`]),
+  ...['auth-api', 'data-api', 'prediction-api'].flatMap((api, i) => [
+    ...dns(api),
+    `${api} -> postgres:5432/TCP`,
+    `traefik -> ${api}:${8000 + i}/TCP`,
+  ]),
   ...dns('postgres-backup'),
   'postgres-backup -> postgres:5432/TCP',
   'auth-api -> internet:443/TCP',
@@ -27,7 +31,8 @@ const MNEMOLITE_INGRESS = [
   'mnemo-api -> internet:443/TCP',
 ].sort();
 
-const defaultDeny = (objects: KubeObject[]) => objects.find((o: any) => o.kind === 'NetworkPolicy' && Object.keys(o.spec.podSelector).length === 0) as any;
+const defaultDeny = (objects: KubeObject[]) =>
+  objects.find((o: any) => o.kind === 'NetworkPolicy' && Object.keys(o.spec.podSelector).length === 0) as any;
 
 describe.each(ENVIRONMENTS)('%s', (env) => {
   test('BookSync: the APIs reach Postgres and DNS, Traefik reaches the APIs, two APIs reach the internet', () => {

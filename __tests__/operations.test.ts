@@ -34,41 +34,88 @@ describe('the restore plan', () => {
       'Start the writers again',
       "Resume Argo CD's automated sync",
     ]);
-    const automated = (name: string, value: unknown) => ['-n', 'argocd', 'patch', 'application', name, '--type', 'merge', '-p', JSON.stringify({ spec: { syncPolicy: { automated: value } } })];
+    const automated = (name: string, value: unknown) => [
+      '-n',
+      'argocd',
+      'patch',
+      'application',
+      name,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { syncPolicy: { automated: value } } }),
+    ];
     expect(argvs(plan, 1)).toEqual([automated('pi-gitops-root', null), automated(system, null)]);
     expect(argvs(plan, 2)).toEqual([
       [...ns, 'patch', 'cronjob', cronJob, '--type', 'merge', '-p', '{"spec":{"suspend":true}}'],
       ...deployments.map((d) => [...ns, 'scale', 'deployment', d.metadata.name, '--replicas=0']),
-      ...deployments.map((d) => [...ns, 'wait', '--for=delete', 'pod', '-l', `app.kubernetes.io/instance=${system},app.kubernetes.io/name=${d.metadata.name}`, '--timeout=300s']),
+      ...deployments.map((d) => [
+        ...ns,
+        'wait',
+        '--for=delete',
+        'pod',
+        '-l',
+        `app.kubernetes.io/instance=${system},app.kubernetes.io/name=${d.metadata.name}`,
+        '--timeout=300s',
+      ]),
     ]);
-    expect(argvs(plan, 3)).toEqual([[...ns, 'exec', `${sts}-0`, '-c', 'postgres', '--', ...restoreArgs(database, admin, `/backups/${database}-20250101T033000Z.dump`)]]);
+    expect(argvs(plan, 3)).toEqual([
+      [...ns, 'exec', `${sts}-0`, '-c', 'postgres', '--', ...restoreArgs(database, admin, `/backups/${database}-20250101T033000Z.dump`)],
+    ]);
     expect(argvs(plan, 4)).toEqual([
       ...deployments.map((d) => [...ns, 'scale', 'deployment', d.metadata.name, `--replicas=${d.spec.replicas}`]),
       [...ns, 'patch', 'cronjob', cronJob, '--type', 'merge', '-p', '{"spec":{"suspend":false}}'],
     ]);
-    expect(argvs(plan, 5)).toEqual([automated(system, { prune: true, selfHeal: true }), automated('pi-gitops-root', { prune: true, selfHeal: true })]);
-    expect(renderCommand(plan.copyOff[1])).toBe(`kubectl -n ${system} cp ${sts}-0:/backups/${database}-20250101T033000Z.dump ./${database}-20250101T033000Z.dump -c postgres`);
+    expect(argvs(plan, 5)).toEqual([
+      automated(system, { prune: true, selfHeal: true }),
+      automated('pi-gitops-root', { prune: true, selfHeal: true }),
+    ]);
+    expect(renderCommand(plan.copyOff[1])).toBe(
+      `kubectl -n ${system} cp ${sts}-0:/backups/${database}-20250101T033000Z.dump ./${database}-20250101T033000Z.dump -c postgres`,
+    );
   });
 
   test('scales exactly the Deployments of the system, back to their configured replicas', () => {
     const config = parseEnvironment({ booksync: { apis: { data: { replicas: 3 } } } }, 'test');
     const plan = restorePlan(targetFor(config, 'test', 'booksync'), {});
-    const scaled = (step: number) => argvs(plan, step).filter((a) => a[2] === 'scale').map((a) => `${a[4]} ${a[5]}`);
+    const scaled = (step: number) =>
+      argvs(plan, step)
+        .filter((a) => a[2] === 'scale')
+        .map((a) => `${a[4]} ${a[5]}`);
     expect(scaled(2)).toEqual(['auth-api --replicas=0', 'data-api --replicas=0', 'prediction-api --replicas=0']);
     expect(scaled(4)).toEqual(['auth-api --replicas=1', 'data-api --replicas=3', 'prediction-api --replicas=1']);
   });
 
   test('without a dump name, the newest dump is found in the pod first, then restored', () => {
     const [find, restore] = planOf('prod', 'booksync').steps[2].commands;
-    expect(find).toMatchObject({ findsDump: true, argv: ['-n', 'booksync', 'exec', 'postgres-0', '-c', 'postgres', '--', 'sh', '-c', 'ls -1 /backups/booksync-*.dump | sort | tail -n 1'] });
+    expect(find).toMatchObject({
+      findsDump: true,
+      argv: [
+        '-n',
+        'booksync',
+        'exec',
+        'postgres-0',
+        '-c',
+        'postgres',
+        '--',
+        'sh',
+        '-c',
+        'ls -1 /backups/booksync-*.dump | sort | tail -n 1',
+      ],
+    });
     expect(restore.argv.slice(-restoreArgs('', '', 'x').length)).toEqual(restoreArgs('booksync', 'postgres', NEWEST_DUMP));
-    expect(renderCommand(find)).toBe(`DUMP=$(kubectl -n booksync exec postgres-0 -c postgres -- sh -c 'ls -1 /backups/booksync-*.dump | sort | tail -n 1')`);
+    expect(renderCommand(find)).toBe(
+      `DUMP=$(kubectl -n booksync exec postgres-0 -c postgres -- sh -c 'ls -1 /backups/booksync-*.dump | sort | tail -n 1')`,
+    );
     expect(renderCommand(restore)).toMatch(/ --dbname=booksync "\$DUMP"$/);
   });
 
   test('--from-file streams the local file into exec -i, with no file argument', () => {
     const [restore] = planOf('prod', 'mnemolite', { fromFile: '/tmp/my copy.dump' }).steps[2].commands;
-    expect(restore).toEqual({ argv: ['-n', 'mnemolite', 'exec', '-i', 'db-0', '-c', 'postgres', '--', ...restoreArgs('mnemolite', 'mnemo')], stdinFile: '/tmp/my copy.dump' });
+    expect(restore).toEqual({
+      argv: ['-n', 'mnemolite', 'exec', '-i', 'db-0', '-c', 'postgres', '--', ...restoreArgs('mnemolite', 'mnemo')],
+      stdinFile: '/tmp/my copy.dump',
+    });
     expect(renderCommand(restore)).toMatch(/ --dbname=mnemolite < '\/tmp\/my copy\.dump'$/);
   });
 
@@ -124,10 +171,16 @@ function pod(name: string, restarts: number, waiting?: string): any {
 function healthyItems(objects: KubeObject[], now = NOW): any[] {
   return (objects as any[]).flatMap((o) => {
     const n = o.spec?.replicas;
-    if (o.kind === 'Deployment') return [{ ...o, status: { readyReplicas: n, updatedReplicas: n, availableReplicas: n } }, pod(o.metadata.name, 0)];
+    if (o.kind === 'Deployment')
+      return [{ ...o, status: { readyReplicas: n, updatedReplicas: n, availableReplicas: n } }, pod(o.metadata.name, 0)];
     if (o.kind === 'CronJob') return [{ ...o, status: { lastSuccessfulTime: hoursAgo(2, now), lastScheduleTime: hoursAgo(2, now) } }];
     if (o.kind !== 'StatefulSet') return [];
-    const claims = o.spec.volumeClaimTemplates.map((t: any) => ({ kind: 'PersistentVolumeClaim', metadata: meta(`${t.metadata.name}-${o.metadata.name}-0`), spec: t.spec ?? {}, status: { phase: 'Bound', capacity: { storage: '10Gi' } } }));
+    const claims = o.spec.volumeClaimTemplates.map((t: any) => ({
+      kind: 'PersistentVolumeClaim',
+      metadata: meta(`${t.metadata.name}-${o.metadata.name}-0`),
+      spec: t.spec ?? {},
+      status: { phase: 'Bound', capacity: { storage: '10Gi' } },
+    }));
     return [{ ...o, status: { readyReplicas: n, currentRevision: 'r1', updateRevision: 'r1' } }, pod(o.metadata.name, 2), ...claims];
   });
 }
@@ -150,32 +203,65 @@ describe('status rows', () => {
 
   test('a Deployment short of ready replicas, or with a pod not ready, is a problem', () => {
     const d = { kind: 'Deployment', metadata: meta('auth-api'), spec: { replicas: 1 }, status: { updatedReplicas: 1 } };
-    expect(deploymentRow(d, [pod('auth-api', 5, 'CrashLoopBackOff')])).toMatchObject({ ready: '0/1', restarts: 5, problem: '0/1 ready, 1 updated, 0 available' });
+    expect(deploymentRow(d, [pod('auth-api', 5, 'CrashLoopBackOff')])).toMatchObject({
+      ready: '0/1',
+      restarts: 5,
+      problem: '0/1 ready, 1 updated, 0 available',
+    });
     const ready = { ...d, status: { readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 } };
-    expect(deploymentRow(ready, [pod('auth-api', 0), pod('auth-api', 1, 'ImagePullBackOff')]).problem).toBe('pod auth-api-abc12 not ready (ImagePullBackOff)');
-    expect(deploymentRow({ ...d, spec: { replicas: 0 }, status: {} }, [], 1)).toMatchObject({ problem: undefined, warning: 'scaled to 0, the config says 1' });
+    expect(deploymentRow(ready, [pod('auth-api', 0), pod('auth-api', 1, 'ImagePullBackOff')]).problem).toBe(
+      'pod auth-api-abc12 not ready (ImagePullBackOff)',
+    );
+    expect(deploymentRow({ ...d, spec: { replicas: 0 }, status: {} }, [], 1)).toMatchObject({
+      problem: undefined,
+      warning: 'scaled to 0, the config says 1',
+    });
   });
 
   test('a StatefulSet rolling out to a new revision is a problem', () => {
-    const s = { kind: 'StatefulSet', metadata: meta('postgres'), spec: { replicas: 1 }, status: { readyReplicas: 1, currentRevision: 'r1', updateRevision: 'r2' } };
+    const s = {
+      kind: 'StatefulSet',
+      metadata: meta('postgres'),
+      spec: { replicas: 1 },
+      status: { readyReplicas: 1, currentRevision: 'r1', updateRevision: 'r2' },
+    };
     expect(statefulSetRow(s, [])).toMatchObject({ ready: '1/1', details: 'revision r1 -> r2', problem: 'rolling out r2' });
   });
 
   test('the last backup: never, stale after two days, suspended', () => {
-    const c = (status: object, suspend = false) => cronJobRow({ kind: 'CronJob', metadata: meta('postgres-backup'), spec: { suspend }, status }, [], NOW);
+    const c = (status: object, suspend = false) =>
+      cronJobRow({ kind: 'CronJob', metadata: meta('postgres-backup'), spec: { suspend }, status }, [], NOW);
     expect(c({})).toMatchObject({ details: 'last success never, last schedule never', warning: 'no successful backup yet' });
     expect(c({}).problem).toBeUndefined();
-    expect(c({ lastSuccessfulTime: hoursAgo(49), lastScheduleTime: hoursAgo(1) })).toMatchObject({ warning: 'last successful backup is 2d old' });
+    expect(c({ lastSuccessfulTime: hoursAgo(49), lastScheduleTime: hoursAgo(1) })).toMatchObject({
+      warning: 'last successful backup is 2d old',
+    });
     expect(c({ lastSuccessfulTime: hoursAgo(47) }).warning).toBeUndefined();
     expect(c({ lastSuccessfulTime: hoursAgo(1) }).details).toBe(`last success ${hoursAgo(1)} (1h ago), last schedule never`);
-    expect(c({ lastSuccessfulTime: hoursAgo(1) }, true)).toMatchObject({ ready: 'suspended', warning: expect.stringContaining(`patch cronjob postgres-backup --type merge -p '{"spec":{"suspend":false}}'`) });
+    expect(c({ lastSuccessfulTime: hoursAgo(1) }, true)).toMatchObject({
+      ready: 'suspended',
+      warning: expect.stringContaining(`patch cronjob postgres-backup --type merge -p '{"spec":{"suspend":false}}'`),
+    });
   });
 
   test('a claim not Bound is a problem; a workload the config has but the cluster lacks too', () => {
-    expect(claimRow({ metadata: meta('data-postgres-0'), spec: { storageClassName: 'local-path', resources: { requests: { storage: '10Gi' } } }, status: { phase: 'Pending' } })).toMatchObject({ ready: 'Pending', details: '10Gi, local-path', problem: 'claim Pending' });
+    expect(
+      claimRow({
+        metadata: meta('data-postgres-0'),
+        spec: { storageClassName: 'local-path', resources: { requests: { storage: '10Gi' } } },
+        status: { phase: 'Pending' },
+      }),
+    ).toMatchObject({ ready: 'Pending', details: '10Gi, local-path', problem: 'claim Pending' });
     const objects = objectsOf('prod', 'mnemolite');
-    const rows = systemRows(healthyItems(objects).filter((i) => i.metadata.name !== 'mnemo-worker'), objects, NOW);
-    expect(rows.find((r) => r.object === 'Deployment/mnemo-worker')).toMatchObject({ details: 'not in the cluster', problem: expect.stringContaining('missing') });
+    const rows = systemRows(
+      healthyItems(objects).filter((i) => i.metadata.name !== 'mnemo-worker'),
+      objects,
+      NOW,
+    );
+    expect(rows.find((r) => r.object === 'Deployment/mnemo-worker')).toMatchObject({
+      details: 'not in the cluster',
+      problem: expect.stringContaining('missing'),
+    });
   });
 
   test('restarts are summed over the containers of the pods with the workload name', () => {
@@ -214,7 +300,10 @@ process.exit(rule.code || 0);
 const NO_CONTEXT: Rule = { match: '^config current-context$', stderr: 'error: current-context is not set', code: 1 };
 const CONTEXT: Rule = { match: '^config current-context$', stdout: 'default\n' };
 const listOf = (items: any[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
-const getRule = (system: string, items: any[]): Rule => ({ match: `^-n ${system} get deployments,statefulsets,cronjobs,pods,pvc -o json$`, stdout: listOf(items) });
+const getRule = (system: string, items: any[]): Rule => ({
+  match: `^-n ${system} get deployments,statefulsets,cronjobs,pods,pvc -o json$`,
+  stdout: listOf(items),
+});
 
 describe('the commands against a fake kubectl', () => {
   let dir: string;
@@ -243,7 +332,13 @@ describe('the commands against a fake kubectl', () => {
     }
   }
   const calls = (): Array<{ argv: string[]; stdin?: string }> =>
-    fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+    fs.existsSync(path.join(dir, 'log'))
+      ? fs
+          .readFileSync(path.join(dir, 'log'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+      : [];
 
   const healthy = () => ['booksync', 'mnemolite'].map((s) => getRule(s, healthyItems(objectsOf('prod', s), new Date())));
 
@@ -265,7 +360,11 @@ describe('the commands against a fake kubectl', () => {
 
   test('status: a Pending claim or a pod not ready gives exit 1, naming them', async () => {
     const items = healthyItems(objectsOf('prod', 'booksync'), new Date()).map((i) =>
-      i.metadata.name === 'data-postgres-0' ? { ...i, status: { phase: 'Pending' } } : i.metadata.name === 'auth-api-abc12' ? pod('auth-api', 4, 'CrashLoopBackOff') : i,
+      i.metadata.name === 'data-postgres-0'
+        ? { ...i, status: { phase: 'Pending' } }
+        : i.metadata.name === 'auth-api-abc12'
+          ? pod('auth-api', 4, 'CrashLoopBackOff')
+          : i,
     );
     const { code, stdout } = await run('status', ['prod', 'booksync'], [CONTEXT, getRule('booksync', items)]);
     expect(stdout).toMatch(/^Deployment\/auth-api +1\/1 +4 .*NOT READY: pod auth-api-abc12 not ready \(CrashLoopBackOff\)$/m);
@@ -275,7 +374,12 @@ describe('the commands against a fake kubectl', () => {
   });
 
   test('status: a namespace that does not exist is a system not deployed', async () => {
-    const rules = [CONTEXT, healthy()[0], getRule('mnemolite', []), { match: '^get namespace mnemolite', stderr: 'Error from server (NotFound): namespaces "mnemolite" not found', code: 1 }];
+    const rules = [
+      CONTEXT,
+      healthy()[0],
+      getRule('mnemolite', []),
+      { match: '^get namespace mnemolite', stderr: 'Error from server (NotFound): namespaces "mnemolite" not found', code: 1 },
+    ];
     const { code, stdout } = await run('status', ['prod'], rules);
     expect(stdout).toContain('prod/mnemolite: not deployed (namespace mnemolite does not exist)');
     expect(stdout).toMatch(/\nprod: NOT READY: mnemolite \(not deployed\)\n$/);
@@ -284,14 +388,19 @@ describe('the commands against a fake kubectl', () => {
 
   test('status: no context, or no kubectl at all, is one clear message and exit 1', async () => {
     const noContext = await run('status', ['prod'], [NO_CONTEXT]);
-    expect(noContext).toMatchObject({ code: 1, stderr: 'kubectl has no current context: point KUBECONFIG at your k3s kubeconfig (/etc/rancher/k3s/k3s.yaml on the server) or run kubectl config use-context <name>\n' });
+    expect(noContext).toMatchObject({
+      code: 1,
+      stderr:
+        'kubectl has no current context: point KUBECONFIG at your k3s kubeconfig (/etc/rancher/k3s/k3s.yaml on the server) or run kubectl config use-context <name>\n',
+    });
     const noKubectl = await run('status', ['prod'], [], false);
     expect(noKubectl.code).toBe(1);
     expect(noKubectl.stderr).toMatch(/^kubectl is not installed \(or not on PATH\)/);
   });
 
   /** The plan's calls in order, the newest dump standing for NEWEST_DUMP. */
-  const planCalls = (plan: RestorePlan, dump = '') => plan.steps.flatMap((s) => s.commands).map((c: PlanCommand) => c.argv.map((a) => (a === NEWEST_DUMP ? dump : a)));
+  const planCalls = (plan: RestorePlan, dump = '') =>
+    plan.steps.flatMap((s) => s.commands).map((c: PlanCommand) => c.argv.map((a) => (a === NEWEST_DUMP ? dump : a)));
 
   test('restore --apply runs exactly the plan, in order, with the newest dump found in the pod', async () => {
     const newest = '/backups/booksync-20250110T033000Z.dump';
@@ -305,23 +414,40 @@ describe('the commands against a fake kubectl', () => {
   test('restore --apply --from-file streams the file; an Argo CD that is not there is skipped', async () => {
     const file = path.join(dir, 'copy.dump');
     fs.writeFileSync(file, 'PGDMP fake dump');
-    const notFound = { match: 'patch application', stderr: 'Error from server (NotFound): applications.argoproj.io "mnemolite" not found', code: 1 };
+    const notFound = {
+      match: 'patch application',
+      stderr: 'Error from server (NotFound): applications.argoproj.io "mnemolite" not found',
+      code: 1,
+    };
     const { code, stdout } = await run('restore', ['prod', 'mnemolite', '--from-file', file, '--apply'], [CONTEXT, notFound]);
     expect(code).toBe(0);
     expect(stdout).toContain('no Application mnemolite in argocd: Argo CD is not used here, skipped');
-    expect(calls().map((c) => c.argv)).toEqual([['config', 'current-context'], ...planCalls(planOf('prod', 'mnemolite', { fromFile: file }))]);
+    expect(calls().map((c) => c.argv)).toEqual([
+      ['config', 'current-context'],
+      ...planCalls(planOf('prod', 'mnemolite', { fromFile: file })),
+    ]);
     expect(calls().find((c) => c.argv.includes('-i'))!.stdin).toBe('PGDMP fake dump');
   });
 
   test('restore --apply stops at the first failing command and says how to bring the system back', async () => {
-    const failing = { match: 'pg_restore', stderr: 'pg_restore: error: could not open input file "/backups/booksync-x.dump": No such file or directory', code: 1 };
-    const { code, stderr } = await run('restore', ['prod', 'booksync', 'booksync-x.dump', '--apply', '--argocd-namespace', 'gitops'], [CONTEXT, failing]);
+    const failing = {
+      match: 'pg_restore',
+      stderr: 'pg_restore: error: could not open input file "/backups/booksync-x.dump": No such file or directory',
+      code: 1,
+    };
+    const { code, stderr } = await run(
+      'restore',
+      ['prod', 'booksync', 'booksync-x.dump', '--apply', '--argocd-namespace', 'gitops'],
+      [CONTEXT, failing],
+    );
     expect(code).toBe(1);
     expect(stderr).toContain('step 3 (Restore the database) failed at:');
     expect(stderr).toContain('kubectl said: pg_restore: error: could not open input file');
     expect(stderr).toContain('The database is as it was');
     expect(stderr).toContain('kubectl -n booksync scale deployment auth-api --replicas=1');
-    expect(stderr).toContain(`kubectl -n gitops patch application booksync --type merge -p '{"spec":{"syncPolicy":{"automated":{"prune":true,"selfHeal":true}}}}'`);
+    expect(stderr).toContain(
+      `kubectl -n gitops patch application booksync --type merge -p '{"spec":{"syncPolicy":{"automated":{"prune":true,"selfHeal":true}}}}'`,
+    );
     const argv = calls().map((c) => c.argv);
     expect(argv[argv.length - 1]).toContain('pg_restore');
     expect(argv.some((a) => a.includes('--replicas=1'))).toBe(false);
@@ -339,8 +465,12 @@ describe('the commands against a fake kubectl', () => {
   test('restore prints the plan without calling kubectl', async () => {
     const { code, stdout } = await run('restore', ['prod', 'booksync']);
     expect(code).toBe(0);
-    expect(stdout).toContain('kubectl -n booksync cp postgres-0:/backups/booksync-YYYYMMDDTHHMMSSZ.dump ./booksync-YYYYMMDDTHHMMSSZ.dump -c postgres');
-    expect(stdout).toMatch(/^1\. Pause Argo CD's automated sync of booksync: .*NotFound.*\n {3}kubectl -n argocd patch application pi-gitops-root /m);
+    expect(stdout).toContain(
+      'kubectl -n booksync cp postgres-0:/backups/booksync-YYYYMMDDTHHMMSSZ.dump ./booksync-YYYYMMDDTHHMMSSZ.dump -c postgres',
+    );
+    expect(stdout).toMatch(
+      /^1\. Pause Argo CD's automated sync of booksync: .*NotFound.*\n {3}kubectl -n argocd patch application pi-gitops-root /m,
+    );
     expect(stdout).toMatch(/^5\. Resume Argo CD's automated sync: /m);
     expect(calls()).toEqual([]);
   });

@@ -61,12 +61,21 @@ describe('no command removes or overwrites a file it did not write', () => {
     }
   };
   /** The planted files that are there, with their content: a removed one is missing from the map. */
-  const planted = () => new Map(PLANTED.filter((f) => !f.endsWith('/') && fs.existsSync(path.join(work, f))).map((f) => [f, fs.readFileSync(path.join(work, f), 'utf8')]));
+  const planted = () =>
+    new Map(
+      PLANTED.filter((f) => !f.endsWith('/') && fs.existsSync(path.join(work, f))).map((f) => [
+        f,
+        fs.readFileSync(path.join(work, f), 'utf8'),
+      ]),
+    );
 
   test('a first synth into a missing folder writes its marker, listing exactly what it wrote', async () => {
     expect((await command(work, 'main.ts')).code).toBe(0);
     const tree = readTree(path.join(work, 'dist'));
-    const listed = tree.get(OUTPUT_MARKER)!.split('\n').filter((l) => l && !l.startsWith('#'));
+    const listed = tree
+      .get(OUTPUT_MARKER)!
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     expect(listed).toEqual([...tree.keys()].filter((f) => f !== OUTPUT_MARKER).map((f) => f.split(path.sep).join('/')));
     expect(listed.length).toBeGreaterThan(50);
   });
@@ -83,7 +92,11 @@ describe('no command removes or overwrites a file it did not write', () => {
     ['secrets --file into config/', ['scripts/secrets.ts', 'prod', '--file', 'config/NOTES.md'], 'must be under secrets/'],
     ['secrets --file a folder', ['scripts/secrets.ts', 'prod', '--file', 'secrets'], 'is a folder'],
     ['seal --sealed-dir config/', ['scripts/seal.ts', 'prod', '--cert', 'notes.txt', '--sealed-dir', 'config'], '--sealed-dir "config"'],
-    ['seal --secrets-file a planted note', ['scripts/seal.ts', 'prod', '--cert', 'notes.txt', '--secrets-file', 'notes.txt'], '--secrets-file "notes.txt"'],
+    [
+      'seal --secrets-file a planted note',
+      ['scripts/seal.ts', 'prod', '--cert', 'notes.txt', '--secrets-file', 'notes.txt'],
+      '--secrets-file "notes.txt"',
+    ],
     ['seal with a path as the environment', ['scripts/seal.ts', '../config/prod', '--cert', 'notes.txt'], 'not an environment name'],
   ])('%s: refused, naming it, every planted file intact', async (_, [script, ...args], words) => {
     plant();
@@ -100,7 +113,7 @@ describe('no command removes or overwrites a file it did not write', () => {
     expect(fs.existsSync(NEVER_CREATED)).toBe(false);
   });
 
-  test('secrets appends what is missing to the user\'s env file and keeps every byte of it', async () => {
+  test("secrets appends what is missing to the user's env file and keeps every byte of it", async () => {
     plant();
     fs.chmodSync(path.join(work, 'secrets', 'prod.env'), 0o644);
     const { code, stderr } = await command(work, 'scripts/secrets.ts', 'prod');
@@ -122,7 +135,10 @@ describe('no command removes or overwrites a file it did not write', () => {
     const before = planted();
     expect((await command(work, 'main.ts')).code).toBe(0);
     expect(planted()).toEqual(before);
-    const beside = fs.readdirSync(work).filter((f) => f.startsWith('dist.')).sort();
+    const beside = fs
+      .readdirSync(work)
+      .filter((f) => f.startsWith('dist.'))
+      .sort();
     expect(beside).toEqual(['dist.new-mine', 'dist.old-mine']);
   });
 });
@@ -153,7 +169,9 @@ describe('what synth finds in its own output', () => {
     fs.rmSync(path.join(work, 'dist', OUTPUT_MARKER));
     expect((await synth()).code).toBe(0);
     fs.rmSync(path.join(work, 'dist', OUTPUT_MARKER));
-    const copy = fs.readFileSync(path.join(work, 'dist', 'prod', 'booksync', '30-service-data-api.yaml'), 'utf8').replace(/name: data-api/g, 'name: my-extra');
+    const copy = fs
+      .readFileSync(path.join(work, 'dist', 'prod', 'booksync', '30-service-data-api.yaml'), 'utf8')
+      .replace(/name: data-api/g, 'name: my-extra');
     fs.writeFileSync(path.join(work, 'dist', 'prod', 'booksync', '31-service-my-extra.yaml'), copy);
     const { code, stderr } = await synth();
     expect(code).toBe(1);
@@ -168,11 +186,14 @@ describe('what synth finds in its own output', () => {
     expect(fs.readdirSync(folder).length).toBeGreaterThan(10);
   });
 
-  test('--out and the cdk8s CLI\'s output inside one another: refused before either is written', async () => {
+  test("--out and the cdk8s CLI's output inside one another: refused before either is written", async () => {
     const out = path.join(os.tmpdir(), `ownership-nested-${process.pid}`);
     const tsx = ['--import', require.resolve('tsx'), path.join(REPO, 'main.ts'), '--out', path.join(out, 'dist')];
     const env = { ...process.env, CDK8S_OUTDIR: out, TSX_TSCONFIG_PATH: path.join(REPO, 'tsconfig.json') };
-    const failure = await execFileAsync(process.execPath, tsx, { cwd: work, env }).then(() => undefined, (e) => e);
+    const failure = await execFileAsync(process.execPath, tsx, { cwd: work, env }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(failure?.code).toBe(1);
     expect(failure.stderr).toContain('are inside one another');
     expect(fs.existsSync(out)).toBe(false);

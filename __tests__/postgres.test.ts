@@ -10,7 +10,6 @@ import { SYSTEMS } from '../app/registry';
 const MiB = 2 ** 20;
 const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
 
-
 describe.each(cases)('%s/%s Postgres', (env, system) => {
   const objects = objectsOf(env, system);
   const sts: any = objects.find((o) => o.kind === 'StatefulSet');
@@ -38,7 +37,10 @@ describe.each(cases)('%s/%s Postgres', (env, system) => {
 
   test('mounts the init ConfigMap built from sql/common/ and systems/<system>/sql/ at /docker-entrypoint-initdb.d', () => {
     const volume = pod.volumes.find((v: any) => v.configMap);
-    expect(pg.volumeMounts.find((m: any) => m.name === volume.name)).toMatchObject({ mountPath: '/docker-entrypoint-initdb.d', readOnly: true });
+    expect(pg.volumeMounts.find((m: any) => m.name === volume.name)).toMatchObject({
+      mountPath: '/docker-entrypoint-initdb.d',
+      readOnly: true,
+    });
     const configMap = find(objects, 'ConfigMap', volume.configMap.name);
     const files = Object.fromEntries(
       [path.join(REPO, 'sql', 'common'), path.join(SYSTEMS.find((s) => s.name === system)!.dir, 'sql')].flatMap((folder) =>
@@ -100,7 +102,7 @@ describe('Postgres settings', () => {
     ['1', { max_worker_processes: '8', max_parallel_workers: '2', max_parallel_workers_per_gather: '2' }],
     ['2', { max_worker_processes: '8', max_parallel_workers: '4', max_parallel_workers_per_gather: '4' }],
     ['4', { max_worker_processes: '16', max_parallel_workers: '8', max_parallel_workers_per_gather: '4' }],
-  ])('a %s CPU limit gives the seed\'s parallelism, scaled', (cpu, expected) => {
+  ])("a %s CPU limit gives the seed's parallelism, scaled", (cpu, expected) => {
     expect(postgresCpuSettings(cpuMillis(cpu)!)).toEqual(expected);
   });
 
@@ -132,19 +134,32 @@ describe('metrics (off by default)', () => {
     expect(secretsOf(parseEnvironment({}, 'test'), system).map((s) => s.name)).not.toContain('db-postgres-exporter');
   });
 
-  test.each(SYSTEMS.map((s) => s.name))('%s: a postgres_exporter sidecar with its own pg_monitor role Secret, scraped only by Prometheus', (system) => {
-    const objects = withMetrics(system);
-    const pod = podOf(objects);
-    const exporter = pod.containers.find((c: any) => c.name === 'metrics');
-    expect(exporter.image).toMatch(/^quay\.io\/prometheuscommunity\/postgres-exporter:v[0-9.]+$/);
-    expect(exporter.env.find((e: any) => e.name === 'DATA_SOURCE_PASS').valueFrom.secretKeyRef).toEqual({ name: 'db-postgres-exporter', key: 'password' });
-    const projected = pod.volumes.find((v: any) => v.projected).projected.sources.map((s: any) => s.secret.items[0].path);
-    expect(projected).toContain('postgres_exporter');
-    const config = parseEnvironment({ [system]: { postgres: { metrics: { enabled: true } } } }, 'test');
-    const secret = secretsOf(config, system).find((s) => s.name === 'db-postgres-exporter')!;
-    expect(secret.type).toBe('kubernetes.io/basic-auth');
-    const policy = objects.find((o: any) => o.kind === 'NetworkPolicy' && o.spec.ingress?.some((r: any) => r.ports[0].port === 9187)) as any;
-    const rule = policy.spec.ingress.find((r: any) => r.ports[0].port === 9187);
-    expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }]);
-  });
+  test.each(SYSTEMS.map((s) => s.name))(
+    '%s: a postgres_exporter sidecar with its own pg_monitor role Secret, scraped only by Prometheus',
+    (system) => {
+      const objects = withMetrics(system);
+      const pod = podOf(objects);
+      const exporter = pod.containers.find((c: any) => c.name === 'metrics');
+      expect(exporter.image).toMatch(/^quay\.io\/prometheuscommunity\/postgres-exporter:v[0-9.]+$/);
+      expect(exporter.env.find((e: any) => e.name === 'DATA_SOURCE_PASS').valueFrom.secretKeyRef).toEqual({
+        name: 'db-postgres-exporter',
+        key: 'password',
+      });
+      const projected = pod.volumes.find((v: any) => v.projected).projected.sources.map((s: any) => s.secret.items[0].path);
+      expect(projected).toContain('postgres_exporter');
+      const config = parseEnvironment({ [system]: { postgres: { metrics: { enabled: true } } } }, 'test');
+      const secret = secretsOf(config, system).find((s) => s.name === 'db-postgres-exporter')!;
+      expect(secret.type).toBe('kubernetes.io/basic-auth');
+      const policy = objects.find(
+        (o: any) => o.kind === 'NetworkPolicy' && o.spec.ingress?.some((r: any) => r.ports[0].port === 9187),
+      ) as any;
+      const rule = policy.spec.ingress.find((r: any) => r.ports[0].port === 9187);
+      expect(rule.from).toEqual([
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        },
+      ]);
+    },
+  );
 });

@@ -22,7 +22,10 @@ const specs = allSecrets(sealedConfig);
 /** A store with a made-up ciphertext for every key (the format, not the cryptography). */
 function fakeStore(): SealedStore {
   const secrets: SealedStore['secrets'] = {};
-  for (const spec of specs) secrets[secretId(spec)] = Object.fromEntries(Object.keys(spec.data).map((k) => [k, { fingerprint: 'f', ciphertext: `Ag-${spec.name}-${k}` }]));
+  for (const spec of specs)
+    secrets[secretId(spec)] = Object.fromEntries(
+      Object.keys(spec.data).map((k) => [k, { fingerprint: 'f', ciphertext: `Ag-${spec.name}-${k}` }]),
+    );
   return { certificate: 'sha256:test', secrets };
 }
 
@@ -79,7 +82,8 @@ describe('secrets.mode', () => {
       valueFingerprint('k1', 'mnemolite/db-postgres', 'password', 'v'),
       valueFingerprint('k1', 'booksync/db-postgres', 'username', 'v'),
       valueFingerprint('k1', 'booksync/db-postgres', 'password', 'w'),
-    ]) expect(other).not.toBe(base);
+    ])
+      expect(other).not.toBe(base);
   });
 });
 
@@ -99,8 +103,21 @@ describe('the committed output', () => {
       fs.cpSync(CONFIG_DIR, path.join(work, 'config'), { recursive: true });
       fs.cpSync(path.join(REPO, 'dist'), path.join(work, 'dist'), { recursive: true });
       const before = readTree(path.join(work, 'dist'));
-      const args = ['--import', 'tsx', path.join(REPO, 'main.ts'), '--config', path.join(work, 'config'), '--out', path.join(work, 'dist'), '--sealed', path.join(work, 'no-sealed-values')];
-      const failure = await run(process.execPath, args, { cwd: REPO }).then(() => undefined, (e) => e);
+      const args = [
+        '--import',
+        'tsx',
+        path.join(REPO, 'main.ts'),
+        '--config',
+        path.join(work, 'config'),
+        '--out',
+        path.join(work, 'dist'),
+        '--sealed',
+        path.join(work, 'no-sealed-values'),
+      ];
+      const failure = await run(process.execPath, args, { cwd: REPO }).then(
+        () => undefined,
+        (e) => e,
+      );
       expect(failure?.code).toBe(1);
       expect(failure.stderr).toContain('secrets.mode is "sealed"');
       expect(failure.stderr).toContain('booksync/db-postgres: username, password');

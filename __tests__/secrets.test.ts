@@ -14,7 +14,8 @@ import { REPO, loadConfig } from './support/synth';
 import { allSecrets } from '../app/synth';
 
 const run = promisify(execFile);
-const secretsCli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts', 'secrets.ts'), ...args], { cwd: REPO });
+const secretsCli = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts', 'secrets.ts'), ...args], { cwd: REPO });
 
 describe('the env file', () => {
   const specs = allSecrets(loadConfig('prod'));
@@ -36,7 +37,10 @@ describe('the env file', () => {
   test('keeps every existing value, including ones the user typed', () => {
     const file = path.join(dir, 'prod.env');
     const first = ensureEnvFile(file, specs).values;
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^BOOKSYNC_MANGACOLLEC_CLIENT_ID=$/m, 'BOOKSYNC_MANGACOLLEC_CLIENT_ID=my-client'));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace(/^BOOKSYNC_MANGACOLLEC_CLIENT_ID=$/m, 'BOOKSYNC_MANGACOLLEC_CLIENT_ID=my-client'),
+    );
     const second = ensureEnvFile(file, specs);
     expect(second.generated).toEqual([]);
     expect(second.values).toEqual({ ...first, BOOKSYNC_MANGACOLLEC_CLIENT_ID: 'my-client' });
@@ -60,8 +64,19 @@ describe('npm run secrets', () => {
     expect(docs.filter((d) => d.kind === 'Namespace').map((d) => d.metadata.name)).toEqual(['booksync', 'mnemolite']);
     expect(docs.findIndex((d) => d.kind === 'Secret')).toBeGreaterThan(docs.findLastIndex((d) => d.kind === 'Namespace'));
     const secrets = docs.filter((d) => d.kind === 'Secret');
-    const names = (ns: string) => secrets.filter((s) => s.metadata.namespace === ns).map((s) => s.metadata.name).sort();
-    expect(names('booksync')).toEqual(['auth-api-secrets', 'data-api-secrets', 'db-booksync-auth', 'db-booksync-data', 'db-booksync-prediction', 'db-postgres']);
+    const names = (ns: string) =>
+      secrets
+        .filter((s) => s.metadata.namespace === ns)
+        .map((s) => s.metadata.name)
+        .sort();
+    expect(names('booksync')).toEqual([
+      'auth-api-secrets',
+      'data-api-secrets',
+      'db-booksync-auth',
+      'db-booksync-data',
+      'db-booksync-prediction',
+      'db-postgres',
+    ]);
     expect(names('mnemolite')).toEqual(['db-mnemo', 'mnemo-api-secrets']);
     // The OpenAI key is optional: left empty, it is left out, and the API runs without it.
     expect(secrets.find((s) => s.metadata.name === 'mnemo-api-secrets').data).toEqual({});
@@ -75,7 +90,10 @@ describe('npm run secrets', () => {
   });
 
   test('an unknown environment fails with the known ones listed', async () => {
-    const failure = await secretsCli('staging', '--file', path.join(dir, 'x.env')).then(() => undefined, (e) => e);
+    const failure = await secretsCli('staging', '--file', path.join(dir, 'x.env')).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(failure?.code).toBe(1);
     expect(failure.stderr).toContain('unknown environment "staging"');
     expect(fs.existsSync(path.join(dir, 'x.env'))).toBe(false);
@@ -87,17 +105,22 @@ describe('no secret value leaks', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-'));
     try {
       const values = new Set<string>();
-      const envFiles = fs.existsSync(path.join(REPO, 'secrets')) ? fs.readdirSync(path.join(REPO, 'secrets')).map((f) => path.join(REPO, 'secrets', f)) : [];
+      const envFiles = fs.existsSync(path.join(REPO, 'secrets'))
+        ? fs.readdirSync(path.join(REPO, 'secrets')).map((f) => path.join(REPO, 'secrets', f))
+        : [];
       for (const env of ['dev', 'prod']) {
         const fresh = path.join(dir, `${env}.env`);
         ensureEnvFile(fresh, allSecrets(loadConfig(env)));
         envFiles.push(fresh);
       }
-      for (const f of envFiles) for (const v of Object.values(parseEnvFile(fs.readFileSync(f, 'utf8'), f))) if (v.length >= 8) values.add(v);
+      for (const f of envFiles)
+        for (const v of Object.values(parseEnvFile(fs.readFileSync(f, 'utf8'), f))) if (v.length >= 8) values.add(v);
       expect(values.size).toBeGreaterThan(0);
       const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: REPO, encoding: 'utf8' }).split('\0').filter(Boolean);
       const texts = new Map<string, string>([...readTree(path.join(REPO, 'dist'))].map(([f, t]) => [`dist/${f}`, t]));
-      for (const f of tracked) if (fs.existsSync(path.join(REPO, f)) && fs.statSync(path.join(REPO, f)).isFile()) texts.set(f, fs.readFileSync(path.join(REPO, f), 'latin1'));
+      for (const f of tracked)
+        if (fs.existsSync(path.join(REPO, f)) && fs.statSync(path.join(REPO, f)).isFile())
+          texts.set(f, fs.readFileSync(path.join(REPO, f), 'latin1'));
       for (const [file, text] of texts) for (const v of values) expect([file, text.includes(v)]).toEqual([file, false]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -30,7 +30,8 @@ describe.each(cases)('%s/%s', (env, system) => {
     for (const { template } of templates) {
       for (const c of allContainers(template)) {
         for (const side of ['requests', 'limits']) {
-          for (const resource of ['cpu', 'memory', 'ephemeral-storage']) expect([c.name, side, resource, c.resources?.[side]?.[resource] !== undefined]).toEqual([c.name, side, resource, true]);
+          for (const resource of ['cpu', 'memory', 'ephemeral-storage'])
+            expect([c.name, side, resource, c.resources?.[side]?.[resource] !== undefined]).toEqual([c.name, side, resource, true]);
         }
         expect(memoryBytes(c.resources.requests.memory)!).toBeLessThanOrEqual(memoryBytes(c.resources.limits.memory)!);
       }
@@ -39,7 +40,9 @@ describe.each(cases)('%s/%s', (env, system) => {
 
   test('every long-running container has startup and liveness probes, and readiness when a Service sends it traffic', () => {
     const served = (template: any) =>
-      objects.some((o: any) => o.kind === 'Service' && Object.entries(o.spec.selector).every(([k, v]) => template.metadata.labels[k] === v));
+      objects.some(
+        (o: any) => o.kind === 'Service' && Object.entries(o.spec.selector).every(([k, v]) => template.metadata.labels[k] === v),
+      );
     for (const { owner, template } of templates.filter((t) => t.owner.kind !== 'CronJob')) {
       for (const c of template.spec.containers) {
         expect([owner.metadata.name, c.name, Boolean(c.startupProbe && c.livenessProbe)]).toEqual([owner.metadata.name, c.name, true]);

@@ -51,7 +51,11 @@ export class ArgoCdChart extends Chart {
     super(scope, id, { namespace: argo.namespace, disableResourceNameHashes: true });
     this.rootName = `${argo.project}-root`;
     const labels = (name: string) => workloadLabels({ name, system: argo.project, component: 'gitops', version: argo.targetRevision });
-    const source = (folder: string) => ({ repoUrl: argo.repoURL, targetRevision: argo.targetRevision, path: path.posix.join(argo.distPath, props.env, folder) });
+    const source = (folder: string) => ({
+      repoUrl: argo.repoURL,
+      targetRevision: argo.targetRevision,
+      path: path.posix.join(argo.distPath, props.env, folder),
+    });
     const kinds = uniqueKinds(props.systems.flatMap((s) => s.kinds));
 
     new AppProject(this, 'project', {
@@ -64,20 +68,36 @@ export class ArgoCdChart extends Chart {
         namespaceResourceWhitelist: kinds.filter((k) => k.kind !== 'Namespace'),
         // Warn about strays in the namespaces, but not Secrets made out of band (external
         // mode) nor the claims the StatefulSets create.
-        orphanedResources: { warn: true, ignore: [{ group: '', kind: 'Secret' }, { group: '', kind: 'PersistentVolumeClaim' }] },
+        orphanedResources: {
+          warn: true,
+          ignore: [
+            { group: '', kind: 'Secret' },
+            { group: '', kind: 'PersistentVolumeClaim' },
+          ],
+        },
       },
     });
 
     for (const system of props.systems) {
       new Application(this, system.name, {
         metadata: { name: system.name, labels: labels(system.name), annotations: { [SYNC_WAVE]: '0' } },
-        spec: { project: argo.project, source: source(system.name), destination: { server: IN_CLUSTER, namespace: system.namespace }, syncPolicy: SYNC_POLICY },
+        spec: {
+          project: argo.project,
+          source: source(system.name),
+          destination: { server: IN_CLUSTER, namespace: system.namespace },
+          syncPolicy: SYNC_POLICY,
+        },
       });
     }
 
     new Application(this, 'root', {
       metadata: { name: this.rootName, labels: labels(this.rootName), annotations: { [SYNC_WAVE]: '0' } },
-      spec: { project: 'default', source: source('argocd'), destination: { server: IN_CLUSTER, namespace: argo.namespace }, syncPolicy: SYNC_POLICY },
+      spec: {
+        project: 'default',
+        source: source('argocd'),
+        destination: { server: IN_CLUSTER, namespace: argo.namespace },
+        syncPolicy: SYNC_POLICY,
+      },
     });
   }
 }

@@ -16,7 +16,9 @@ import { RegisteredSystem, SYSTEMS } from './registry';
 const secretsSchema = z.strictObject({
   mode: z.enum(['external', 'sealed']).default('external'),
   /** The sealed-secrets controller, where kubeseal --fetch-cert finds it. */
-  controller: z.strictObject({ name: dnsLabel.default('sealed-secrets-controller'), namespace: dnsLabel.default('kube-system') }).prefault({}),
+  controller: z
+    .strictObject({ name: dnsLabel.default('sealed-secrets-controller'), namespace: dnsLabel.default('kube-system') })
+    .prefault({}),
 });
 
 /** The Argo CD that syncs this repository's dist/<env>/ into the cluster. */
@@ -25,23 +27,42 @@ const argocdSchema = z.strictObject({
   /** This repository, as Argo CD clones it. */
   repoURL: z
     .string()
-    .refine((url) => !/[?#]/.test(url), 'must not have a query or fragment (a token there is copied into dist/ in git): write the plain clone URL, and give Argo CD credentials as a repository Secret')
+    .refine(
+      (url) => !/[?#]/.test(url),
+      'must not have a query or fragment (a token there is copied into dist/ in git): write the plain clone URL, and give Argo CD credentials as a repository Secret',
+    )
     .refine((url) => !/^[a-z+]+:\/\/[^/@\s]*@/.test(url) || /^ssh:\/\/[\w.-]+@/.test(url), {
-      error: 'must not hold a user name, password or token (it is copied into dist/ in git): give Argo CD the credentials as a repository Secret '
-        + '(label argocd.argoproj.io/secret-type: repository) and write the URL without them',
+      error:
+        'must not hold a user name, password or token (it is copied into dist/ in git): give Argo CD the credentials as a repository Secret ' +
+        '(label argocd.argoproj.io/secret-type: repository) and write the URL without them',
     })
-    .regex(/^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/, 'must be the URL Argo CD clones this repository from: "https://git.home.arpa/homelab/pi-gitops.git" or "git@git.home.arpa:homelab/pi-gitops.git"')
+    .regex(
+      /^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/,
+      'must be the URL Argo CD clones this repository from: "https://git.home.arpa/homelab/pi-gitops.git" or "git@git.home.arpa:homelab/pi-gitops.git"',
+    )
     .default('https://git.home.arpa/homelab/pi-gitops.git'),
-  targetRevision: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a branch, tag or commit without "/" (it is also a label value), such as "main"').default('main'),
+  targetRevision: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+      'must be a branch, tag or commit without "/" (it is also a label value), such as "main"',
+    )
+    .default('main'),
   /** Where dist/ sits in that repository: "dist" here, "" when only dist/ is pushed to a GitOps repo. */
   distPath: z
     .string()
     .regex(/^([A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*)?$/, 'must be a relative folder such as "dist", or "" for the repository root')
-    .refine((p) => !p.split('/').some((part) => part === '.' || part === '..'), 'must stay inside the repository: no "." or ".." parts (such as "dist" or "gitops/dist")')
+    .refine(
+      (p) => !p.split('/').some((part) => part === '.' || part === '..'),
+      'must stay inside the repository: no "." or ".." parts (such as "dist" or "gitops/dist")',
+    )
     .default('dist'),
   /** The AppProject of the system Applications ("default" is Argo CD's own, unrestricted). */
   project: dnsLabel
-    .refine((p) => p !== 'default', 'must not be "default": that is Argo CD\'s built-in, unrestricted project, which this would overwrite; keep "pi-gitops"')
+    .refine(
+      (p) => p !== 'default',
+      'must not be "default": that is Argo CD\'s built-in, unrestricted project, which this would overwrite; keep "pi-gitops"',
+    )
     .default('pi-gitops'),
 });
 export type ArgoCdConfig = z.output<typeof argocdSchema>;
@@ -56,6 +77,7 @@ export interface SharedConfig {
 }
 
 /** An environment's configuration for any list of systems: their sections by name. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each section is typed by its system's schema (sectionOf)
 export type AnyEnvironmentConfig = SharedConfig & Readonly<Record<string, any>>;
 
 /** The configuration of the registered systems, each section typed. */
@@ -80,11 +102,11 @@ export function environmentSchema(systems: readonly SystemDefinition[] = SYSTEMS
   return sections.superRefine((env, ctx) => {
     const shared = env as unknown as SharedConfig;
     const reserved = new Map([
-      ['default', 'Kubernetes\' default namespace'],
-      [shared.argocd.namespace, 'Argo CD\'s namespace (argocd.namespace)'],
-      [shared.secrets.controller.namespace, 'the sealed-secrets controller\'s namespace (secrets.controller.namespace)'],
-      [shared.cluster.traefik.namespace, 'Traefik\'s namespace (cluster.traefik.namespace)'],
-      [shared.cluster.dns.namespace, 'the cluster DNS\'s namespace (cluster.dns.namespace)'],
+      ['default', "Kubernetes' default namespace"],
+      [shared.argocd.namespace, "Argo CD's namespace (argocd.namespace)"],
+      [shared.secrets.controller.namespace, "the sealed-secrets controller's namespace (secrets.controller.namespace)"],
+      [shared.cluster.traefik.namespace, "Traefik's namespace (cluster.traefik.namespace)"],
+      [shared.cluster.dns.namespace, "the cluster DNS's namespace (cluster.dns.namespace)"],
     ]);
     const owners = new Map<string, string>();
     const hosts = new Map<string, string>();
@@ -95,13 +117,22 @@ export function environmentSchema(systems: readonly SystemDefinition[] = SYSTEMS
       const problem = namespace.startsWith('kube-') ? 'a Kubernetes system namespace (kube-*)' : reserved.get(namespace);
       const taken = owners.get(namespace);
       if (problem) {
-        ctx.addIssue({ code: 'custom', path: at, message: `"${namespace}" is ${problem}: its default-deny policies would cut off what runs there; give ${system.name} its own namespace` });
+        ctx.addIssue({
+          code: 'custom',
+          path: at,
+          message: `"${namespace}" is ${problem}: its default-deny policies would cut off what runs there; give ${system.name} its own namespace`,
+        });
       } else if (taken) {
         ctx.addIssue({ code: 'custom', path: at, message: `"${namespace}" is ${taken}'s namespace too: give each system its own` });
       }
       owners.set(namespace, system.name);
       for (const [field, host] of system.ingressHosts(section)) {
-        if (hosts.has(host)) ctx.addIssue({ code: 'custom', path: [system.name, ...field], message: `host "${host}" is already served by ${hosts.get(host)}: give each its own host` });
+        if (hosts.has(host))
+          ctx.addIssue({
+            code: 'custom',
+            path: [system.name, ...field],
+            message: `host "${host}" is already served by ${hosts.get(host)}: give each its own host`,
+          });
         hosts.set(host, [system.name, ...field].join('.'));
       }
     }

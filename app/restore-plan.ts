@@ -66,10 +66,18 @@ export interface DumpSource {
 }
 
 /** The restore target of a system from its synthesized objects and the environment's Argo CD Applications. */
-export function restoreTarget(env: string, system: string, objects: KubeObject[], argocd: KubeObject[], argocdNamespace: string): RestoreTarget {
+export function restoreTarget(
+  env: string,
+  system: string,
+  objects: KubeObject[],
+  argocd: KubeObject[],
+  argocdNamespace: string,
+): RestoreTarget {
   const any = objects as any[];
   const sts = any.find((o) => o.kind === 'StatefulSet' && o.spec.template.spec.containers.some((c: any) => c.name === 'postgres'));
-  const pgEnv = Object.fromEntries(sts.spec.template.spec.containers.find((c: any) => c.name === 'postgres').env.map((e: any) => [e.name, e.value]));
+  const pgEnv = Object.fromEntries(
+    sts.spec.template.spec.containers.find((c: any) => c.name === 'postgres').env.map((e: any) => [e.name, e.value]),
+  );
   const apps = (argocd as any[]).filter((o) => o.kind === 'Application');
   // The app-of-apps syncs the Argo CD folder, which declares the system's Application: its
   // self-heal would put back the system's automated sync, so it is paused first.
@@ -83,10 +91,19 @@ export function restoreTarget(env: string, system: string, objects: KubeObject[]
     adminUser: pgEnv.POSTGRES_USER,
     deployments: any
       .filter((o) => o.kind === 'Deployment')
-      .map((d) => ({ name: d.metadata.name, replicas: d.spec.replicas ?? 1, selector: Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',') })),
+      .map((d) => ({
+        name: d.metadata.name,
+        replicas: d.spec.replicas ?? 1,
+        selector: Object.entries(d.spec.selector.matchLabels)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(','),
+      })),
     cronJobs: any.filter((o) => o.kind === 'CronJob').map((c) => c.metadata.name),
     argocdNamespace,
-    applications: [...parents, ...apps.filter((a) => a.metadata.name === system)].map((a) => ({ name: a.metadata.name, automated: a.spec.syncPolicy.automated })),
+    applications: [...parents, ...apps.filter((a) => a.metadata.name === system)].map((a) => ({
+      name: a.metadata.name,
+      automated: a.spec.syncPolicy.automated,
+    })),
   };
 }
 
@@ -103,28 +120,54 @@ export function restorePlan(t: RestoreTarget, source: DumpSource): RestorePlan {
   const inPod = (...args: string[]) => ns('exec', t.pod, '-c', 'postgres', '--', ...args);
   const patch = (kind: string, name: string, spec: unknown) => ns('patch', kind, name, '--type', 'merge', '-p', JSON.stringify({ spec }));
   const syncPolicy = (name: string, automated: unknown): PlanCommand => ({
-    argv: ['-n', t.argocdNamespace, 'patch', 'application', name, '--type', 'merge', '-p', JSON.stringify({ spec: { syncPolicy: { automated } } })],
-    tolerate: { pattern: /NotFound|doesn't have a resource type/, meaning: `no Application ${name} in ${t.argocdNamespace}: Argo CD is not used here, skipped` },
+    argv: [
+      '-n',
+      t.argocdNamespace,
+      'patch',
+      'application',
+      name,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { syncPolicy: { automated } } }),
+    ],
+    tolerate: {
+      pattern: /NotFound|doesn't have a resource type/,
+      meaning: `no Application ${name} in ${t.argocdNamespace}: Argo CD is not used here, skipped`,
+    },
   });
   const scale = (replicas: (d: RestoreTarget['deployments'][number]) => number): PlanCommand[] =>
     t.deployments.map((d) => ({ argv: ns('scale', 'deployment', d.name, `--replicas=${replicas(d)}`) }));
   const suspend = (suspended: boolean): PlanCommand[] => t.cronJobs.map((c) => ({ argv: patch('cronjob', c, { suspend: suspended }) }));
   // Older kubectl fails a delete wait that matches nothing: then there is nothing to wait for.
-  const podsGone = t.deployments.map((d) => ({ argv: ns('wait', '--for=delete', 'pod', '-l', d.selector, '--timeout=300s'), tolerate: { pattern: /no matching resources found/, meaning: 'no pod left' } }));
+  const podsGone = t.deployments.map((d) => ({
+    argv: ns('wait', '--for=delete', 'pod', '-l', d.selector, '--timeout=300s'),
+    tolerate: { pattern: /no matching resources found/, meaning: 'no pod left' },
+  }));
 
   const newest = `${BACKUP_DIR}/${t.database}-*.dump`;
   const restore: PlanCommand[] = source.fromFile
     ? [{ argv: [...ns('exec', '-i', t.pod, '-c', 'postgres', '--'), ...restoreArgs(t.database, t.adminUser)], stdinFile: source.fromFile }]
     : source.dump
       ? [{ argv: inPod(...restoreArgs(t.database, t.adminUser, `${BACKUP_DIR}/${source.dump}`)) }]
-      : [{ argv: inPod('sh', '-c', `ls -1 ${newest} | sort | tail -n 1`), findsDump: true }, { argv: inPod(...restoreArgs(t.database, t.adminUser, NEWEST_DUMP)) }];
-  const from = source.fromFile ? `the local file ${source.fromFile}` : source.dump ? `${BACKUP_DIR}/${source.dump}` : `the newest ${newest}`;
+      : [
+          { argv: inPod('sh', '-c', `ls -1 ${newest} | sort | tail -n 1`), findsDump: true },
+          { argv: inPod(...restoreArgs(t.database, t.adminUser, NEWEST_DUMP)) },
+        ];
+  const from = source.fromFile
+    ? `the local file ${source.fromFile}`
+    : source.dump
+      ? `${BACKUP_DIR}/${source.dump}`
+      : `the newest ${newest}`;
   const example = source.dump ?? `${t.database}-YYYYMMDDTHHMMSSZ.dump`;
   const backOnline = 'Fix the cause and run this again (every step can be repeated), or bring the system back without restoring, by hand:';
 
   return {
     summary: `Restore ${t.env}/${t.system}: database ${t.database} (as ${t.adminUser}) in pod ${t.pod}, namespace ${t.namespace}, from ${from}.`,
-    copyOff: [{ argv: inPod('ls', '-l', BACKUP_DIR) }, { argv: ns('cp', `${t.pod}:${BACKUP_DIR}/${example}`, `./${example}`, '-c', 'postgres') }],
+    copyOff: [
+      { argv: inPod('ls', '-l', BACKUP_DIR) },
+      { argv: ns('cp', `${t.pod}:${BACKUP_DIR}/${example}`, `./${example}`, '-c', 'postgres') },
+    ],
     steps: [
       {
         title: `Pause Argo CD's automated sync of ${t.system}`,
@@ -183,7 +226,7 @@ export function renderPlan(plan: RestorePlan): string {
     plan.summary,
     'Run the commands in order (or run this again with --apply to have them run).',
     '',
-    'First keep a copy of a dump off the cluster (the dumps live on one node\'s disk):',
+    "First keep a copy of a dump off the cluster (the dumps live on one node's disk):",
     ...plan.copyOff.map((c) => `   ${renderCommand(c)}`),
     ...plan.steps.flatMap((_, i) => ['', renderStep(plan, i + 1)]),
     '',
@@ -194,6 +237,8 @@ export function renderPlan(plan: RestorePlan): string {
 export function checkDumpName(dump: string, t: RestoreTarget): void {
   if (!/^[^/]+\.dump$/.test(dump)) {
     const list = ['kubectl', '-n', t.namespace, 'exec', t.pod, '-c', 'postgres', '--', 'ls', BACKUP_DIR].join(' ');
-    throw new ConfigError(`bad dump name "${dump}": give the name of a file in ${BACKUP_DIR} ending in .dump, without a path (such as ${t.database}-20250101T033000Z.dump); list them with ${list}`);
+    throw new ConfigError(
+      `bad dump name "${dump}": give the name of a file in ${BACKUP_DIR} ending in .dump, without a path (such as ${t.database}-20250101T033000Z.dump); list them with ${list}`,
+    );
   }
 }

@@ -34,7 +34,11 @@ function podsOf(pods: any[], name: string): any[] {
 
 /** Why the first of a workload's running or pending pods that is not Ready is not, if any. */
 function unreadyPod(pods: any[], name: string): string | undefined {
-  const pod = podsOf(pods, name).find((p) => ['Pending', 'Running'].includes(p.status?.phase) && !p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+  const pod = podsOf(pods, name).find(
+    (p) =>
+      ['Pending', 'Running'].includes(p.status?.phase) &&
+      !p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+  );
   if (!pod) return undefined;
   const waiting = (pod.status?.containerStatuses ?? []).map((c: any) => c.state?.waiting?.reason).find(Boolean);
   return `pod ${pod.metadata.name} not ready${waiting ? ` (${waiting})` : ''}`;
@@ -59,8 +63,15 @@ export function statefulSetRow(s: any, pods: any[]): StatusRow {
   const ready = s.status?.readyReplicas ?? 0;
   const { currentRevision, updateRevision } = s.status ?? {};
   const rolling = updateRevision !== undefined && currentRevision !== updateRevision;
-  const problem = ready < desired ? `${ready}/${desired} ready` : rolling ? `rolling out ${updateRevision}` : unreadyPod(pods, s.metadata.name);
-  return workloadBase(s, pods, `${ready}/${desired}`, rolling ? `revision ${currentRevision} -> ${updateRevision}` : `revision ${currentRevision ?? '?'} (current)`, problem);
+  const problem =
+    ready < desired ? `${ready}/${desired} ready` : rolling ? `rolling out ${updateRevision}` : unreadyPod(pods, s.metadata.name);
+  return workloadBase(
+    s,
+    pods,
+    `${ready}/${desired}`,
+    rolling ? `revision ${currentRevision} -> ${updateRevision}` : `revision ${currentRevision ?? '?'} (current)`,
+    problem,
+  );
 }
 
 function workloadBase(o: any, pods: any[], ready: string, details: string, problem: string | undefined): StatusRow {
@@ -73,7 +84,9 @@ export function cronJobRow(c: any, pods: any[], now: Date): StatusRow {
   const age = lastSuccessfulTime ? now.getTime() - Date.parse(lastSuccessfulTime) : undefined;
   const when = (t?: string) => (t ? `${t} (${formatAge(now.getTime() - Date.parse(t))} ago)` : 'never');
   const warnings = [
-    c.spec?.suspend ? `suspended: resume with kubectl -n ${c.metadata.namespace} patch cronjob ${c.metadata.name} --type merge -p '{"spec":{"suspend":false}}'` : undefined,
+    c.spec?.suspend
+      ? `suspended: resume with kubectl -n ${c.metadata.namespace} patch cronjob ${c.metadata.name} --type merge -p '{"spec":{"suspend":false}}'`
+      : undefined,
     age === undefined ? 'no successful backup yet' : age > STALE_BACKUP_MS ? `last successful backup is ${formatAge(age)} old` : undefined,
   ].filter(Boolean);
   return {
@@ -105,7 +118,9 @@ const ROW_KINDS = ['StatefulSet', 'Deployment', 'CronJob', 'PersistentVolumeClai
  */
 export function systemRows(items: any[], expected: KubeObject[], now: Date): StatusRow[] {
   const pods = items.filter((i) => i.kind === 'Pod');
-  const configured = new Map(expected.filter((o: any) => o.kind === 'Deployment').map((o: any) => [o.metadata.name, o.spec.replicas as number]));
+  const configured = new Map(
+    expected.filter((o: any) => o.kind === 'Deployment').map((o: any) => [o.metadata.name, o.spec.replicas as number]),
+  );
   const rowOf = (i: any): StatusRow | undefined => {
     if (i.kind === 'Deployment') return deploymentRow(i, pods, configured.get(i.metadata.name));
     if (i.kind === 'StatefulSet') return statefulSetRow(i, pods);
@@ -116,7 +131,12 @@ export function systemRows(items: any[], expected: KubeObject[], now: Date): Sta
   const present = new Set(items.map((i) => `${i.kind}/${i.metadata.name}`));
   const missing = expected
     .filter((o) => ROW_KINDS.includes(o.kind) && !present.has(`${o.kind}/${o.metadata.name}`))
-    .map((o): StatusRow => ({ object: `${o.kind}/${o.metadata.name}`, ready: '-', details: 'not in the cluster', problem: 'missing (not synced or applied yet?)' }));
+    .map((o): StatusRow => ({
+      object: `${o.kind}/${o.metadata.name}`,
+      ready: '-',
+      details: 'not in the cluster',
+      problem: 'missing (not synced or applied yet?)',
+    }));
   const rows = [...items.map(rowOf).filter((r): r is StatusRow => r !== undefined), ...missing];
   const rank = (r: StatusRow) => ROW_KINDS.indexOf(r.object.split('/')[0]);
   return rows.sort((a, b) => rank(a) - rank(b) || a.object.localeCompare(b.object));
@@ -134,8 +154,10 @@ export function formatAge(ms: number): string {
 /** The rows as an aligned table; the state column says ok, NOT READY or warning. */
 export function renderTable(rows: StatusRow[]): string {
   const state = (r: StatusRow) => (r.problem ? `NOT READY: ${r.problem}` : r.warning ? `warning: ${r.warning}` : 'ok');
-  const table = [['OBJECT', 'READY', 'RESTARTS', 'DETAILS', 'STATE'], ...rows.map((r) => [r.object, r.ready, r.restarts === undefined ? '-' : String(r.restarts), r.details, state(r)])];
+  const table = [
+    ['OBJECT', 'READY', 'RESTARTS', 'DETAILS', 'STATE'],
+    ...rows.map((r) => [r.object, r.ready, r.restarts === undefined ? '-' : String(r.restarts), r.details, state(r)]),
+  ];
   const widths = table[0].map((_, i) => Math.max(...table.map((cells) => cells[i].length)));
   return table.map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
 }
-

@@ -14,7 +14,16 @@ import { ApiObject, Chart } from 'cdk8s';
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
-const WAVE_BY_COMPONENT: Record<string, number> = { namespace: 0, credentials: 0, network: 0, database: 1, api: 2, worker: 2, backup: 2, ingress: 3 };
+const WAVE_BY_COMPONENT: Record<string, number> = {
+  namespace: 0,
+  credentials: 0,
+  network: 0,
+  database: 1,
+  api: 2,
+  worker: 2,
+  backup: 2,
+  ingress: 3,
+};
 
 /** The wave of an object, from its app.kubernetes.io/component label. */
 export function syncWave(component: string | undefined): number {

@@ -39,9 +39,10 @@ export function synthesizeEnvironment(
   const app = new App({ outdir: '/nonexistent' });
   const charts = new Map<string, Chart>(
     systems.map((s) => {
-      const section = sectionOf(config, s);
+      const section: unknown = sectionOf(config, s);
       const chart = s.chart(app, config.cluster, section);
-      if (config.secrets.mode === 'sealed') new SealedSecrets(chart, 'sealed-secrets', { specs: s.secrets(section), store: sealed ?? { certificate: '', secrets: {} } });
+      if (config.secrets.mode === 'sealed')
+        new SealedSecrets(chart, 'sealed-secrets', { specs: s.secrets(section), store: sealed ?? { certificate: '', secrets: {} } });
       applySyncWaves(chart);
       return [s.name, chart];
     }),
@@ -54,7 +55,11 @@ export function synthesizeEnvironment(
 }
 
 /** The objects of each system chart of an environment. */
-export function synthesizeObjects(config: AnyEnvironmentConfig, sealed?: SealedStore, systems: readonly SystemDefinition[] = SYSTEMS): Map<string, KubeObject[]> {
+export function synthesizeObjects(
+  config: AnyEnvironmentConfig,
+  sealed?: SealedStore,
+  systems: readonly SystemDefinition[] = SYSTEMS,
+): Map<string, KubeObject[]> {
   return synthesizeEnvironment(config, sealed, systems).objects;
 }
 
@@ -90,7 +95,14 @@ export interface BuildOptions {
 }
 
 /** The whole dist/ tree for the chosen environments. */
-export function buildTree({ configDir, sealedDir, environments = [], previous = new Map(), notify = () => {}, systems = SYSTEMS }: BuildOptions): Tree {
+export function buildTree({
+  configDir,
+  sealedDir,
+  environments = [],
+  previous = new Map(),
+  notify = () => {},
+  systems = SYSTEMS,
+}: BuildOptions): Tree {
   const all = listEnvironments(configDir);
   const chosen = environments.length > 0 ? environments : all;
   const tree: Tree = new Map();
@@ -98,7 +110,8 @@ export function buildTree({ configDir, sealedDir, environments = [], previous = 
     const config = loadEnvironment(configDir, env, systems);
     const sealedFile = sealedStorePath(sealedDir, env);
     const sealed = config.secrets.mode === 'sealed' ? readSealedStore(sealedFile) : undefined;
-    if (config.secrets.mode === 'sealed') assertSealed(allSecrets(config, systems), sealed, sealedFile, env, path.join(configDir, `${env}.yaml`));
+    if (config.secrets.mode === 'sealed')
+      assertSealed(allSecrets(config, systems), sealed, sealedFile, env, path.join(configDir, `${env}.yaml`));
     const { objects, notices } = synthesizeEnvironment(config, sealed, systems);
     for (const notice of notices) notify(`${env}: ${notice}`);
     const folders = new Map([...objects, ['argocd', synthesizeArgoCd(env, config, objects, systems)]]);
@@ -136,18 +149,20 @@ export function synthCommand(args: string[], io: SynthIo, systems: readonly Syst
     },
   });
   // Before anything is read or written: synth replaces only a folder it owns, dist/ inside the repository.
-  const outDir = confinedPath(values.out!, '--out', 'dist');
+  const outDir = confinedPath(values.out, '--out', 'dist');
   assertOwnedOutput(outDir, '--out');
   if (io.cliOut) {
-    assertOwnedOutput(io.cliOut, 'the cdk8s CLI\'s output (cdk8s.yaml output:)');
+    assertOwnedOutput(io.cliOut, "the cdk8s CLI's output (cdk8s.yaml output:)");
     const [a, b] = [path.resolve(outDir), path.resolve(io.cliOut)];
     if (a !== b && (a.startsWith(b + path.sep) || b.startsWith(a + path.sep))) {
-      throw new ConfigError(`--out ${outDir} and the cdk8s CLI's output ${io.cliOut} are inside one another: give them separate folders; nothing was written`);
+      throw new ConfigError(
+        `--out ${outDir} and the cdk8s CLI's output ${io.cliOut} are inside one another: give them separate folders; nothing was written`,
+      );
     }
   }
   const tree = buildTree({
-    configDir: values.config!,
-    sealedDir: values.sealed!,
+    configDir: values.config,
+    sealedDir: values.sealed,
     environments: values.env,
     previous: readTree(outDir),
     notify: (notice) => io.notify(`note: ${notice}`),
@@ -155,8 +170,7 @@ export function synthCommand(args: string[], io: SynthIo, systems: readonly Syst
   });
   writeTreeAtomically(outDir, tree);
   // Under `cdk8s synth`, also hand the manifests to the CLI's own (scratch) output folder.
-  if (io.cliOut && path.resolve(io.cliOut) !== path.resolve(outDir)) writeTreeAtomically(io.cliOut, tree, 'the cdk8s CLI\'s output');
+  if (io.cliOut && path.resolve(io.cliOut) !== path.resolve(outDir)) writeTreeAtomically(io.cliOut, tree, "the cdk8s CLI's output");
   const folders = new Set([...tree.keys()].map((f) => path.dirname(f)));
   io.log(`synthesized ${tree.size} files into ${[...folders].map((f) => path.join(outDir, f)).join(', ')}`);
 }
-

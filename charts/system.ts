@@ -26,7 +26,7 @@ export interface DatabaseExpectations {
   readonly absentExtensions: readonly string[];
 }
 
-export interface SystemDefinition<Name extends string = string, Config = any> {
+export interface SystemDefinition<Name extends string = string, Config = unknown> {
   /** Its config section, its folder under dist/<env>/, its chart id and Argo CD Application. */
   readonly name: Name;
   /** How people call it ("BookSync"), for descriptions. */
@@ -34,7 +34,7 @@ export interface SystemDefinition<Name extends string = string, Config = any> {
   /** Its folder: init SQL in sql/, the expected connectivity in connectivity/<env>.txt, an optional fuzz.ts. */
   readonly dir: string;
   /** Its config section; every field has a default, so an empty section synthesizes. */
-  readonly schema: z.ZodType<Config, any>;
+  readonly schema: z.ZodType<Config, unknown>;
   /** Its namespace, for the rules across systems (one each, none reserved). */
   namespace(config: Config): string;
   /** The Ingress hosts it serves: the config path of each below its section, and the host. */

@@ -17,7 +17,9 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 export function listEnvironments(configDir: string): string[] {
   const stat = fs.statSync(configDir, { throwIfNoEntry: false });
   if (!stat?.isDirectory()) {
-    throw new ConfigError(`--config ${configDir}: ${stat ? 'is not a folder' : 'no such folder'}: give the folder that holds <env>.yaml files (config by default)`);
+    throw new ConfigError(
+      `--config ${configDir}: ${stat ? 'is not a folder' : 'no such folder'}: give the folder that holds <env>.yaml files (config by default)`,
+    );
   }
   return fs
     .readdirSync(configDir)
@@ -31,7 +33,9 @@ export function listEnvironments(configDir: string): string[] {
 export function assertEnvironmentName(env: string, configDir: string): void {
   if (ENV_NAME.test(env)) return;
   const known = listEnvironments(configDir).join(', ');
-  throw new ConfigError(`environment ${show(env)}: not an environment name (lower-case letters, digits and "-", such as "prod"): use one of: ${known}`);
+  throw new ConfigError(
+    `environment ${show(env)}: not an environment name (lower-case letters, digits and "-", such as "prod"): use one of: ${known}`,
+  );
 }
 
 /** The parsed YAML of config/<env>.yaml, checked to be a readable file of sane size; validated by the caller. */
@@ -54,7 +58,8 @@ export function readConfigFile(configDir: string, env: string): { file: string; 
 export function readYamlFile(file: string): unknown {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (!stat?.isFile()) throw new ConfigError(`${file}: ${stat ? 'is not a regular file' : 'no such file'}: it should be a YAML file`);
-  if (stat.size > MAX_CONFIG_BYTES) throw new ConfigError(`${file}: ${stat.size} bytes, more than the 1 MiB it may be: remove what does not belong there`);
+  if (stat.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(`${file}: ${stat.size} bytes, more than the 1 MiB it may be: remove what does not belong there`);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -69,4 +74,3 @@ export function readYamlFile(file: string): unknown {
     throw new ConfigError(`${file}: not usable YAML: ${(error as Error).message}: write the values out instead of through so many aliases`);
   }
 }
-

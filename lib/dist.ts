@@ -69,7 +69,8 @@ export function assertOwnedOutput(outDir: string, flag: string, incoming?: Reado
   const resolved = path.resolve(outDir);
   const above = realAncestor(path.dirname(resolved));
   for (let dir = above; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (markedFiles(dir)) throw new ConfigError(`${where}: is inside ${dir}, another synth output, whose next synth would delete it: ${fix}`);
+    if (markedFiles(dir))
+      throw new ConfigError(`${where}: is inside ${dir}, another synth output, whose next synth would delete it: ${fix}`);
   }
   const stat = lstat(resolved);
   if (!stat) return;
@@ -80,18 +81,27 @@ export function assertOwnedOutput(outDir: string, flag: string, incoming?: Reado
   const owned = markedFiles(resolved) ?? legacyOutput(resolved, top, incoming);
   if (!owned) {
     const some = top.sort().slice(0, 3).join(', ');
-    throw new ConfigError(`${where}: holds files synth did not write (${some}${top.length > 3 ? ', …' : ''}) and no ${OUTPUT_MARKER}: ${fix}; nothing was written`);
+    throw new ConfigError(
+      `${where}: holds files synth did not write (${some}${top.length > 3 ? ', …' : ''}) and no ${OUTPUT_MARKER}: ${fix}; nothing was written`,
+    );
   }
   // A marked folder is synth's own, so walking all of it is bounded.
   const entries = entriesUnder(resolved);
   const links = entries.filter((e) => !e.plain).map((e) => path.join(outDir, e.rel));
   if (links.length > 0) {
-    throw new ConfigError(`${where}: ${links.slice(0, 3).join(', ')} ${links.length > 1 ? 'are links or special files' : 'is a link or special file'}, which synth never writes: remove ${links.length > 1 ? 'them' : 'it'}, then synth again; nothing was written`);
+    throw new ConfigError(
+      `${where}: ${links.slice(0, 3).join(', ')} ${links.length > 1 ? 'are links or special files' : 'is a link or special file'}, which synth never writes: remove ${links.length > 1 ? 'them' : 'it'}, then synth again; nothing was written`,
+    );
   }
   const foreign = entries.map((e) => e.rel).filter((e) => e !== OUTPUT_MARKER && !owned.has(e));
   if (foreign.length > 0) {
-    const list = foreign.slice(0, 5).map((f) => path.join(outDir, f)).join(', ');
-    throw new ConfigError(`${where}: ${list}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''} not written by synth: move ${foreign.length > 1 ? 'them' : 'it'} out of ${outDir} (synth replaces the whole folder), then synth again; nothing was written`);
+    const list = foreign
+      .slice(0, 5)
+      .map((f) => path.join(outDir, f))
+      .join(', ');
+    throw new ConfigError(
+      `${where}: ${list}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''} not written by synth: move ${foreign.length > 1 ? 'them' : 'it'} out of ${outDir} (synth replaces the whole folder), then synth again; nothing was written`,
+    );
   }
 }
 
@@ -110,7 +120,8 @@ function legacyOutput(dir: string, top: string[], incoming?: ReadonlySet<string>
       if (!isFolder(path.join(dir, env, folder))) return undefined;
       for (const file of fs.readdirSync(path.join(dir, env, folder))) {
         const rel = path.join(env, folder, file);
-        const named = file === 'Kustomization' || (/^[0-9]{2}-[a-z]+-[-a-z0-9.]+\.yaml$/.test(file) && isManagedManifest(path.join(dir, rel)));
+        const named =
+          file === 'Kustomization' || (/^[0-9]{2}-[a-z]+-[-a-z0-9.]+\.yaml$/.test(file) && isManagedManifest(path.join(dir, rel)));
         if (!named || (incoming && !incoming.has(rel))) return undefined;
         files.push(rel);
       }
@@ -186,10 +197,11 @@ export function readTree(dir: string): Tree {
 }
 
 /** The objects of a dist/ folder, one per *.yaml file, in file-name (apply) order, read as kubectl reads them (YAML 1.1). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML is untyped: its readers check what they use
 export function readManifests(folder: string): any[] {
   return fs
     .readdirSync(folder)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .map((f) => YAML.parse(fs.readFileSync(path.join(folder, f), 'utf8'), { version: '1.1' }));
+    .map((f): unknown => YAML.parse(fs.readFileSync(path.join(folder, f), 'utf8'), { version: '1.1' }));
 }

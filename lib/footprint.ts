@@ -29,11 +29,23 @@ function podTotal(spec: { containers: Containers; initContainers?: Containers },
 
 export function footprint(objects: KubeObject[]): Footprint[] {
   return objects.flatMap((o: any) => {
-    const template = o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : ['Deployment', 'StatefulSet'].includes(o.kind) ? o.spec.template : undefined;
+    const template =
+      o.kind === 'CronJob'
+        ? o.spec.jobTemplate.spec.template
+        : ['Deployment', 'StatefulSet'].includes(o.kind)
+          ? o.spec.template
+          : undefined;
     if (!template) return [];
-    const replicas = o.kind === 'CronJob' ? 1 : o.spec.replicas ?? 1;
+    const replicas = o.kind === 'CronJob' ? 1 : (o.spec.replicas ?? 1);
     const scale = (r: { cpu: number; memory: number }) => ({ cpu: r.cpu * replicas, memory: r.memory * replicas });
-    return [{ workload: `${o.kind}/${o.metadata.name}`, replicas, requests: scale(podTotal(template.spec, 'requests')), limits: scale(podTotal(template.spec, 'limits')) }];
+    return [
+      {
+        workload: `${o.kind}/${o.metadata.name}`,
+        replicas,
+        requests: scale(podTotal(template.spec, 'requests')),
+        limits: scale(podTotal(template.spec, 'limits')),
+      },
+    ];
   });
 }
 
@@ -42,5 +54,10 @@ export function total(rows: Footprint[]): Footprint {
     cpu: rows.reduce((a, r) => a + f(r).cpu, 0),
     memory: rows.reduce((a, r) => a + f(r).memory, 0),
   });
-  return { workload: 'total', replicas: rows.reduce((a, r) => a + r.replicas, 0), requests: add((r) => r.requests), limits: add((r) => r.limits) };
+  return {
+    workload: 'total',
+    replicas: rows.reduce((a, r) => a + r.replicas, 0),
+    requests: add((r) => r.requests),
+    limits: add((r) => r.limits),
+  };
 }

@@ -70,19 +70,24 @@ const ENV_NAME = '[-._a-zA-Z][-._a-zA-Z0-9]*';
 const CONFIG_KEY = '[-._a-zA-Z0-9]+';
 const HTTP_HEADER = '[-A-Za-z0-9]+';
 
-const DNS1123_LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end "
-  + 'with an alphanumeric character';
-const DNS1123_SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-  + 'and must start and end with an alphanumeric character';
-const DNS1035_LABEL_MSG = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
-  + 'start with an alphabetic character, and end with an alphanumeric character';
-const WILDCARD_MSG = "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, "
-  + "which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character";
+const DNS1123_LABEL_MSG =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end " +
+  'with an alphanumeric character';
+const DNS1123_SUBDOMAIN_MSG =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', " +
+  'and must start and end with an alphanumeric character';
+const DNS1035_LABEL_MSG =
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', " +
+  'start with an alphabetic character, and end with an alphanumeric character';
+const WILDCARD_MSG =
+  "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, " +
+  "which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character";
 const LABEL_KEY_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_MSG = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and "
-  + 'end with an alphanumeric character';
-const ENV_NAME_MSG = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not "
-  + 'start with a digit';
+const LABEL_VALUE_MSG =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and " +
+  'end with an alphanumeric character';
+const ENV_NAME_MSG =
+  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not " + 'start with a digit';
 
 export function dns1123LabelErrors(v: string): string[] {
   const errs: string[] = [];
@@ -121,8 +126,10 @@ export function qualifiedNameErrors(v: string): string[] {
   const errs: string[] = [];
   const parts = v.split('/');
   if (parts.length > 2) {
-    return [`a qualified name ${regexError(LABEL_KEY_MSG, LABEL_KEY, 'MyName', 'my.name', '123-abc')}`
-      + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
+    return [
+      `a qualified name ${regexError(LABEL_KEY_MSG, LABEL_KEY, 'MyName', 'my.name', '123-abc')}` +
+        " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ];
   }
   const name = parts[parts.length - 1];
   if (parts.length === 2) {
@@ -190,7 +197,10 @@ function pathSegmentErrors(v: string): string[] {
  */
 export function toLabelValue(raw: string): string {
   const replaced = Array.from(raw, (ch) => (/^[A-Za-z0-9._-]$/.test(ch) ? ch : '-')).join('');
-  return replaced.replace(/^[^A-Za-z0-9]+/, '').slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
+  return replaced
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63)
+    .replace(/[^A-Za-z0-9]+$/, '');
 }
 
 // ------------------------------------------------------------------------------------------
@@ -200,11 +210,33 @@ export function toLabelValue(raw: string): string {
 const QUANTITY_FORMAT = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 const QUANTITY_SUFFIX = "unable to parse quantity's suffix";
 const DECIMAL_SUFFIXES = new Map([
-  ['n', -9], ['u', -6], ['m', -3], ['', 0], ['k', 3], ['M', 6], ['G', 9], ['T', 12], ['P', 15], ['E', 18],
+  ['n', -9],
+  ['u', -6],
+  ['m', -3],
+  ['', 0],
+  ['k', 3],
+  ['M', 6],
+  ['G', 9],
+  ['T', 12],
+  ['P', 15],
+  ['E', 18],
 ]);
-const BINARY_SUFFIXES = new Map([['Ki', 10], ['Mi', 20], ['Gi', 30], ['Ti', 40], ['Pi', 50], ['Ei', 60]]);
+const BINARY_SUFFIXES = new Map([
+  ['Ki', 10],
+  ['Mi', 20],
+  ['Gi', 30],
+  ['Ti', 40],
+  ['Pi', 50],
+  ['Ei', 60],
+]);
 
-interface ParsedQuantity { negative: boolean; num: string; denom: string; base: 2 | 10; exponent: number }
+interface ParsedQuantity {
+  negative: boolean;
+  num: string;
+  denom: string;
+  base: 2 | 10;
+  exponent: number;
+}
 
 /** parseQuantityString and the suffixer of ParseQuantity: the parts, or the error message. */
 function scanQuantity(str: string): ParsedQuantity | string {
@@ -271,7 +303,11 @@ function compareQuantities(a: ParsedQuantity, b: ParsedQuantity): number {
 // IP addresses and CIDRs (k8s.io/utils/net ParseIPSloppy, core/validation/ips.go strict mode)
 // ------------------------------------------------------------------------------------------
 
-interface Address { bits: 32 | 128; value: bigint; leadingZeros: boolean }
+interface Address {
+  bits: 32 | 128;
+  value: bigint;
+  leadingZeros: boolean;
+}
 
 /** Go 1.16's IPv4 parser, which allowed leading zeros ("010.0.0.1"). */
 function parseIPv4(s: string): Address | undefined {
@@ -314,7 +350,10 @@ function ipErrors(s: string): string[] {
   return isIPv4Mapped(ip) ? ['must not be an IPv4-mapped IPv6 address'] : [];
 }
 
-interface Cidr { ip: Address; prefix: number }
+interface Cidr {
+  ip: Address;
+  prefix: number;
+}
 
 /** IsValidCIDRForLegacyField in strict mode, with the parsed network when it parses at all. */
 function parseCidr(s: string): { cidr?: Cidr; errors: string[] } {
@@ -348,7 +387,11 @@ const goFields = (s: string): string[] => s.split(new RegExp(`[${GO_SPACE}]+`)).
 const goTrimSpace = (s: string): string => s.replace(new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'g'), '');
 const goQuote = (s: string): string => JSON.stringify(s);
 
-interface Bounds { readonly min: number; readonly max: number; readonly names?: ReadonlyMap<string, number> }
+interface Bounds {
+  readonly min: number;
+  readonly max: number;
+  readonly names?: ReadonlyMap<string, number>;
+}
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const MONTH_NAMES = new Map(MONTHS.map((m, i) => [m, i + 1]));
 const DAY_NAMES = new Map(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d, i) => [d, i]));
@@ -409,7 +452,13 @@ function cronRangeError(expr: string, r: Bounds): string | undefined {
 }
 
 const DURATION_UNITS = new Map<string, bigint>([
-  ['ns', 1n], ['us', 1000n], ['µs', 1000n], ['μs', 1000n], ['ms', 1_000_000n], ['s', 1_000_000_000n], ['m', 60_000_000_000n],
+  ['ns', 1n],
+  ['us', 1000n],
+  ['µs', 1000n],
+  ['μs', 1000n],
+  ['ms', 1_000_000n],
+  ['s', 1_000_000_000n],
+  ['m', 60_000_000_000n],
   ['h', 3_600_000_000_000n],
 ]);
 
@@ -480,7 +529,8 @@ export function cronScheduleError(schedule: string): string | undefined {
  * names in any case and Intl.supportedValuesOf lists only its canonical ones, so these say
  * which names ICU accepts are really IANA names.
  */
-const TZDATA_NAMES = new Set(`
+const TZDATA_NAMES = new Set(
+  `
 Africa/Abidjan Africa/Accra Africa/Addis_Ababa Africa/Algiers Africa/Asmara Africa/Asmera Africa/Bamako Africa/Bangui Africa/Banjul
 Africa/Bissau Africa/Blantyre Africa/Brazzaville Africa/Bujumbura Africa/Cairo Africa/Casablanca Africa/Ceuta Africa/Conakry
 Africa/Dakar Africa/Dar_es_Salaam Africa/Djibouti Africa/Douala Africa/El_Aaiun Africa/Freetown Africa/Gaborone Africa/Harare
@@ -551,7 +601,10 @@ Pacific/Kiritimati Pacific/Kosrae Pacific/Kwajalein Pacific/Majuro Pacific/Marqu
 Pacific/Norfolk Pacific/Noumea Pacific/Pago_Pago Pacific/Palau Pacific/Pitcairn Pacific/Pohnpei Pacific/Ponape Pacific/Port_Moresby
 Pacific/Rarotonga Pacific/Saipan Pacific/Samoa Pacific/Tahiti Pacific/Tarawa Pacific/Tongatapu Pacific/Truk Pacific/Wake Pacific/Wallis
 Pacific/Yap Poland Portugal ROC ROK Singapore Turkey UCT US/Alaska US/Aleutian US/Arizona US/Central US/East-Indiana US/Eastern
-US/Hawaii US/Indiana-Starke US/Michigan US/Mountain US/Pacific US/Samoa UTC Universal W-SU WET Zulu`.trim().split(/\s+/));
+US/Hawaii US/Indiana-Starke US/Michigan US/Mountain US/Pacific US/Samoa UTC Universal W-SU WET Zulu`
+    .trim()
+    .split(/\s+/),
+);
 
 let canonicalZones: ReadonlySet<string> | undefined;
 
@@ -600,7 +653,7 @@ const present = (v: unknown): boolean => v !== undefined && v !== null;
 
 /** The value as the report shows it: strings as they are, anything else as JSON, 200 chars at most. */
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : value === undefined ? '' : (JSON.stringify(value) ?? typeof value);
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
@@ -730,7 +783,10 @@ function validateAnnotations(c: Check, annotations: unknown, at: string): void {
 // Label selectors (apimachinery apis/meta/v1/validation)
 // ------------------------------------------------------------------------------------------
 
-interface Selector { matchLabels: Record<string, string>; expressions: Array<{ key: string; operator: string; values: string[] }> }
+interface Selector {
+  matchLabels: Record<string, string>;
+  expressions: Array<{ key: string; operator: string; values: string[] }>;
+}
 
 /** ValidateLabelSelector: the selector when it is valid (so it can be matched), else undefined. */
 function validateSelector(c: Check, value: unknown, at: string): Selector | undefined {
@@ -805,9 +861,35 @@ interface PodRules {
 }
 
 const VOLUME_SOURCES = [
-  'emptyDir', 'hostPath', 'gitRepo', 'gcePersistentDisk', 'awsElasticBlockStore', 'secret', 'nfs', 'iscsi', 'glusterfs', 'flocker',
-  'persistentVolumeClaim', 'rbd', 'cinder', 'cephfs', 'quobyte', 'downwardAPI', 'fc', 'flexVolume', 'configMap', 'azureFile',
-  'vsphereVolume', 'photonPersistentDisk', 'portworxVolume', 'azureDisk', 'storageos', 'projected', 'scaleIO', 'csi', 'ephemeral',
+  'emptyDir',
+  'hostPath',
+  'gitRepo',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'flocker',
+  'persistentVolumeClaim',
+  'rbd',
+  'cinder',
+  'cephfs',
+  'quobyte',
+  'downwardAPI',
+  'fc',
+  'flexVolume',
+  'configMap',
+  'azureFile',
+  'vsphereVolume',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'azureDisk',
+  'storageos',
+  'projected',
+  'scaleIO',
+  'csi',
+  'ephemeral',
   'image',
 ];
 
@@ -1020,10 +1102,24 @@ function validateContainerPorts(c: Check, value: unknown, at: string): void {
   });
 }
 
-const ENV_FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName',
-  'status.hostIP', 'status.podIP', 'status.podIPs'];
-const RESOURCE_FIELD_PATHS = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage',
-  'requests.memory'];
+const ENV_FIELD_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.podIP',
+  'status.podIPs',
+];
+const RESOURCE_FIELD_PATHS = [
+  'limits.cpu',
+  'limits.ephemeral-storage',
+  'limits.memory',
+  'requests.cpu',
+  'requests.ephemeral-storage',
+  'requests.memory',
+];
 
 function validateEnv(c: Check, value: unknown, at: string): void {
   c.list(value, at).forEach((v, i) => {
@@ -1108,7 +1204,11 @@ function validateVolumeMounts(c: Check, value: unknown, at: string, volumes: Rea
   });
 }
 
-const PROBES = [['livenessProbe', 'liveness'], ['readinessProbe', 'readiness'], ['startupProbe', 'startup']] as const;
+const PROBES = [
+  ['livenessProbe', 'liveness'],
+  ['readinessProbe', 'readiness'],
+  ['startupProbe', 'startup'],
+] as const;
 
 function validateProbes(c: Check, ctr: Obj, at: string, grace: number): void {
   const lifecycle = c.obj(ctr.lifecycle, child(at, 'lifecycle'));
@@ -1167,9 +1267,24 @@ function validateHandler(c: Check, handler: Obj, at: string, kinds: readonly str
 }
 
 const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
-const STANDARD_RESOURCES = new Set([...STANDARD_CONTAINER_RESOURCES, 'pods', 'services', 'replicationcontrollers', 'resourcequotas',
-  'secrets', 'configmaps', 'persistentvolumeclaims', 'storage', 'requests.cpu', 'requests.memory', 'requests.storage',
-  'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage']);
+const STANDARD_RESOURCES = new Set([
+  ...STANDARD_CONTAINER_RESOURCES,
+  'pods',
+  'services',
+  'replicationcontrollers',
+  'resourcequotas',
+  'secrets',
+  'configmaps',
+  'persistentvolumeclaims',
+  'storage',
+  'requests.cpu',
+  'requests.memory',
+  'requests.storage',
+  'requests.ephemeral-storage',
+  'limits.cpu',
+  'limits.memory',
+  'limits.ephemeral-storage',
+]);
 const isHugePages = (name: string): boolean => name.startsWith('hugepages-');
 const isNativeResource = (name: string): boolean => !name.includes('/') || name.includes('kubernetes.io/');
 
@@ -1395,8 +1510,15 @@ function validateJob(c: Check, o: Obj): void {
   validateJobSpec(c, o.spec, 'spec', false);
 }
 
-const JOB_COUNTS = ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished',
-  'backoffLimitPerIndex', 'maxFailedIndexes'];
+const JOB_COUNTS = [
+  'parallelism',
+  'completions',
+  'activeDeadlineSeconds',
+  'backoffLimit',
+  'ttlSecondsAfterFinished',
+  'backoffLimitPerIndex',
+  'maxFailedIndexes',
+];
 
 function validateJobSpec(c: Check, value: unknown, at: string, inCronJob: boolean): void {
   const spec = c.obj(value, at);
@@ -1588,7 +1710,10 @@ function validatePersistentVolumeClaim(c: Check, o: Obj): void {
 function validateNetworkPolicy(c: Check, o: Obj): void {
   const spec = c.obj(o.spec, 'spec');
   validateSelector(c, spec.podSelector, 'spec.podSelector');
-  for (const [direction, peers] of [['ingress', 'from'], ['egress', 'to']]) {
+  for (const [direction, peers] of [
+    ['ingress', 'from'],
+    ['egress', 'to'],
+  ]) {
     c.list(spec[direction], child('spec', direction)).forEach((rule, i) => {
       const p = item(child('spec', direction), i);
       const r = c.obj(rule, p);

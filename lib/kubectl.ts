@@ -18,7 +18,12 @@ export function kubectl(args: string[], stdinFile?: string): Promise<KubectlResu
   return new Promise((resolve, reject) => {
     const child = execFile('kubectl', args, { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }, (error, stdout, stderr) => {
       const code = (error as NodeJS.ErrnoException | null)?.code;
-      if (code === 'ENOENT') reject(new ConfigError('kubectl is not installed (or not on PATH): install it, or on a k3s server use its own: sudo ln -s /usr/local/bin/k3s /usr/local/bin/kubectl'));
+      if (code === 'ENOENT')
+        reject(
+          new ConfigError(
+            'kubectl is not installed (or not on PATH): install it, or on a k3s server use its own: sudo ln -s /usr/local/bin/k3s /usr/local/bin/kubectl',
+          ),
+        );
       else resolve({ code: error ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
     });
     child.stdin!.on('error', () => {}); // kubectl may exit before reading all of it: its exit code says why
@@ -31,7 +36,9 @@ export function kubectl(args: string[], stdinFile?: string): Promise<KubectlResu
 export async function requireContext(): Promise<string> {
   const { code, stdout } = await kubectl(['config', 'current-context']);
   if (code !== 0 || !stdout.trim()) {
-    throw new ConfigError('kubectl has no current context: point KUBECONFIG at your k3s kubeconfig (/etc/rancher/k3s/k3s.yaml on the server) or run kubectl config use-context <name>');
+    throw new ConfigError(
+      'kubectl has no current context: point KUBECONFIG at your k3s kubeconfig (/etc/rancher/k3s/k3s.yaml on the server) or run kubectl config use-context <name>',
+    );
   }
   return stdout.trim();
 }

@@ -15,7 +15,21 @@ export const KUSTOMIZATION = 'Kustomization';
 export type SystemFiles = Map<string, string>;
 
 /** Apply order by kind: what others need comes first, so `kubectl apply -f` of the folder works in one pass. */
-const KIND_ORDER = ['Namespace', 'Secret', 'SealedSecret', 'ConfigMap', 'PersistentVolumeClaim', 'NetworkPolicy', 'Service', 'StatefulSet', 'Deployment', 'CronJob', 'Ingress', 'AppProject', 'Application'];
+const KIND_ORDER = [
+  'Namespace',
+  'Secret',
+  'SealedSecret',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'NetworkPolicy',
+  'Service',
+  'StatefulSet',
+  'Deployment',
+  'CronJob',
+  'Ingress',
+  'AppProject',
+  'Application',
+];
 
 export interface KubeObject {
   apiVersion: string;

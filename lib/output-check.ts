@@ -12,7 +12,8 @@ const MAX_OBJECT_BYTES = 1024 * 1024;
 /** Every leaf of a parsed configuration: dotted path → value as text. */
 function leaves(value: unknown, at: string[] = []): Array<[string, string]> {
   if (value === null || value === undefined) return [];
-  if (typeof value !== 'object') return [[at.join('.'), String(value)]];
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [[at.join('.'), String(value)]];
+  if (typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]));
 }
 
@@ -36,7 +37,9 @@ export function outputViolations(objects: ReadonlyArray<Record<string, any>>): V
   const tooLarge = objects.flatMap((o): Violation[] => {
     const bytes = Buffer.byteLength(JSON.stringify(o));
     if (bytes <= MAX_OBJECT_BYTES) return [];
-    return [{ object: `${o.kind} ${o.metadata?.name}`, field: '(whole object)', value: `${bytes} bytes`, message: 'must be at most 1 MiB' }];
+    return [
+      { object: `${o.kind} ${o.metadata?.name}`, field: '(whole object)', value: `${bytes} bytes`, message: 'must be at most 1 MiB' },
+    ];
   });
   return [...validateObjects(objects), ...tooLarge];
 }
@@ -49,7 +52,9 @@ export function assertValidOutput(objects: ReadonlyArray<Record<string, any>>, c
     const field = sourceField(v.value, config);
     // Kubernetes' messages end with an example and the regex: the rule itself is enough here.
     const what = `gives ${v.object} ${v.field} = ${show(v.value)}, which Kubernetes refuses: ${v.message.replace(/ \(e\.g\. .*$/, '')}`;
-    return field ? `${source}: ${field}: ${what}; change ${field}` : `${source}: ${what} (no config field holds it: please report this as a bug)`;
+    return field
+      ? `${source}: ${field}: ${what}; change ${field}`
+      : `${source}: ${what} (no config field holds it: please report this as a bug)`;
   });
   if (violations.length > 10) lines.push(`… and ${violations.length - 10} more`);
   throw new ConfigError(lines.join('\n'));

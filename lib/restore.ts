@@ -11,5 +11,15 @@
  * Connection settings come from libpq variables or the arguments given.
  */
 export function restoreArgs(database: string, user: string, dump?: string): string[] {
-  return ['pg_restore', '--clean', '--if-exists', '--single-transaction', '--exit-on-error', '--no-password', `--username=${user}`, `--dbname=${database}`, ...(dump ? [dump] : [])];
+  return [
+    'pg_restore',
+    '--clean',
+    '--if-exists',
+    '--single-transaction',
+    '--exit-on-error',
+    '--no-password',
+    `--username=${user}`,
+    `--dbname=${database}`,
+    ...(dump ? [dump] : []),
+  ];
 }

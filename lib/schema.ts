@@ -18,28 +18,41 @@ export const memory = z
   .union([z.string(), z.number()], { error: 'a memory quantity such as "256Mi" or "1Gi"' })
   .transform(String)
   .refine((q) => memoryBytes(q) !== undefined, 'must be a memory quantity such as "256Mi" or "1Gi"')
-  .refine((q) => memoryBytes(q)! >= 16 * 2 ** 20, 'must be at least 16Mi: no container starts in less; write a size such as "256Mi" or "1Gi"');
+  .refine(
+    (q) => memoryBytes(q)! >= 16 * 2 ** 20,
+    'must be at least 16Mi: no container starts in less; write a size such as "256Mi" or "1Gi"',
+  );
 
 export const compute = z.strictObject({ cpu, memory });
 export type Compute = z.output<typeof compute>;
 
 /** Requests and limits of one container; a request above its limit is refused. */
-export const containerResources = z
-  .strictObject({ requests: compute, limits: compute })
-  .superRefine((r, ctx) => {
-    if (memoryBytes(r.limits.memory)! < 32 * 2 ** 20) {
-      ctx.addIssue({ code: 'custom', path: ['limits', 'memory'], message: 'must be at least 32Mi: a Python service does not start in less' });
-    }
-    if (cpuMillis(r.limits.cpu)! < 10) {
-      ctx.addIssue({ code: 'custom', path: ['limits', 'cpu'], message: 'must be at least 10m: below that the service cannot start within its probes' });
-    }
-    if (cpuMillis(r.requests.cpu)! > cpuMillis(r.limits.cpu)!) {
-      ctx.addIssue({ code: 'custom', path: ['requests', 'cpu'], message: `request ${r.requests.cpu} is above the limit ${r.limits.cpu}: lower the request or raise the limit` });
-    }
-    if (memoryBytes(r.requests.memory)! > memoryBytes(r.limits.memory)!) {
-      ctx.addIssue({ code: 'custom', path: ['requests', 'memory'], message: `request ${r.requests.memory} is above the limit ${r.limits.memory}: lower the request or raise the limit` });
-    }
-  });
+export const containerResources = z.strictObject({ requests: compute, limits: compute }).superRefine((r, ctx) => {
+  if (memoryBytes(r.limits.memory)! < 32 * 2 ** 20) {
+    ctx.addIssue({ code: 'custom', path: ['limits', 'memory'], message: 'must be at least 32Mi: a Python service does not start in less' });
+  }
+  if (cpuMillis(r.limits.cpu)! < 10) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['limits', 'cpu'],
+      message: 'must be at least 10m: below that the service cannot start within its probes',
+    });
+  }
+  if (cpuMillis(r.requests.cpu)! > cpuMillis(r.limits.cpu)!) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['requests', 'cpu'],
+      message: `request ${r.requests.cpu} is above the limit ${r.limits.cpu}: lower the request or raise the limit`,
+    });
+  }
+  if (memoryBytes(r.requests.memory)! > memoryBytes(r.limits.memory)!) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['requests', 'memory'],
+      message: `request ${r.requests.memory} is above the limit ${r.limits.memory}: lower the request or raise the limit`,
+    });
+  }
+});
 export type ContainerResources = z.output<typeof containerResources>;
 
 /** RFC 1123 label: namespaces and Kubernetes object names. */
@@ -58,8 +71,14 @@ export const IPV4 = /^[0-9]+(\.[0-9]+){3}$/;
 export const hostname = z
   .string()
   .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS name such as "api.home.arpa" (lower case, no scheme, no port)')
-  .refine((h) => !IPV4.test(h), 'must be a DNS name, not an IP address (Kubernetes refuses IP hosts in an Ingress): use a name such as "api.home.arpa"');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    'must be a DNS name such as "api.home.arpa" (lower case, no scheme, no port)',
+  )
+  .refine(
+    (h) => !IPV4.test(h),
+    'must be a DNS name, not an IP address (Kubernetes refuses IP hosts in an Ingress): use a name such as "api.home.arpa"',
+  );
 
 export const imageTag = z
   .string()
@@ -69,21 +88,25 @@ export const imageTag = z
 /** A full image reference pinned to a tag or digest, never ":latest" or untagged. */
 export const pinnedImage = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._\/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/, 'must be an image reference with a tag, such as "pgvector/pgvector:0.8.1-pg17-bookworm"')
+  .regex(
+    /^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/,
+    'must be an image reference with a tag, such as "pgvector/pgvector:0.8.1-pg17-bookworm"',
+  )
   .refine((i) => !i.endsWith(':latest'), 'must not be ":latest": pin a release tag');
 
 /** Pod labels that select other pods (Traefik, DNS, Prometheus): valid, and never empty (empty selects every pod). */
-export const podSelector = z
-  .record(z.string(), z.string())
-  .superRefine((labels, ctx) => {
-    if (Object.keys(labels).length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'must name at least one label: an empty selector matches every pod of the namespace' });
-    }
-    for (const [key, value] of Object.entries(labels)) {
-      const problems = [...qualifiedNameErrors(key).map((e) => `label key ${show(key)} ${e}`), ...labelValueErrors(value).map((e) => `label value ${show(value)} ${e}`)];
-      for (const message of problems) ctx.addIssue({ code: 'custom', path: [key], message });
-    }
-  });
+export const podSelector = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  if (Object.keys(labels).length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must name at least one label: an empty selector matches every pod of the namespace' });
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    const problems = [
+      ...qualifiedNameErrors(key).map((e) => `label key ${show(key)} ${e}`),
+      ...labelValueErrors(value).map((e) => `label value ${show(value)} ${e}`),
+    ];
+    for (const message of problems) ctx.addIssue({ code: 'custom', path: [key], message });
+  }
+});
 
 /** Names Postgres keeps for itself: reserved words and the predefined roles' prefix. */
 const RESERVED_ROLES = ['public', 'none', 'all', 'user', 'current_user', 'current_role', 'session_user', 'system_user'];
@@ -91,7 +114,10 @@ const RESERVED_ROLES = ['public', 'none', 'all', 'user', 'current_user', 'curren
 /** A Postgres role name that needs no quoting. */
 export const roleName = z
   .string()
-  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a Postgres role name: lower-case letters, digits and "_", not starting with a digit, at most 63 characters')
+  .regex(
+    /^[a-z_][a-z0-9_]{0,62}$/,
+    'must be a Postgres role name: lower-case letters, digits and "_", not starting with a digit, at most 63 characters',
+  )
   .refine((r) => !r.startsWith('pg_'), 'must not start with "pg_": Postgres keeps that prefix for its predefined roles (initdb refuses it)')
   .refine((r) => !RESERVED_ROLES.includes(r), `must not be a reserved word (${RESERVED_ROLES.join(', ')}): choose another name`);
 
@@ -131,11 +157,20 @@ export function parseWith<T extends z.ZodType>(schema: T, raw: unknown, source: 
 }
 
 function describePath(p: PropertyKey[]): string {
-  return p.length === 0 ? '(top level)' : p.map((part) => (/^[A-Za-z0-9_-]{1,60}$/.test(String(part)) ? String(part) : show(String(part)))).join('.');
+  return p.length === 0
+    ? '(top level)'
+    : p.map((part) => (/^[A-Za-z0-9_-]{1,60}$/.test(String(part)) ? String(part) : show(String(part)))).join('.');
 }
 
 /** What to write for a type zod expects, in the words of a YAML file. */
-const WRITE: Record<string, string> = { object: 'a mapping (name: value lines)', array: 'a list', int: 'a whole number', number: 'a number', boolean: 'true or false', string: 'text' };
+const WRITE: Record<string, string> = {
+  object: 'a mapping (name: value lines)',
+  array: 'a list',
+  int: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  string: 'text',
+};
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
@@ -161,4 +196,3 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return issue.message;
   }
 }
-

@@ -37,17 +37,26 @@ export function sealedStorePath(dir: string, env: string): string {
 export function readSealedStore(file: string): SealedStore | undefined {
   if (!fs.existsSync(file)) return undefined;
   const store = readYamlFile(file) as SealedStore;
-  if (typeof store?.certificate !== 'string' || typeof store.secrets !== 'object' || store.secrets === null || Array.isArray(store.secrets)) {
-    throw new ConfigError(`${file}: not a sealed-values file (it needs "certificate" and "secrets"): restore it from git or run npm run seal again`);
+  if (
+    typeof store?.certificate !== 'string' ||
+    typeof store.secrets !== 'object' ||
+    store.secrets === null ||
+    Array.isArray(store.secrets)
+  ) {
+    throw new ConfigError(
+      `${file}: not a sealed-values file (it needs "certificate" and "secrets"): restore it from git or run npm run seal again`,
+    );
   }
   const broken = Object.entries(store.secrets).flatMap(([id, keys]) => {
     if (keys === null || typeof keys !== 'object' || Array.isArray(keys)) return [`secrets.${id}`];
-    return Object.entries(keys).filter(([, v]) => !isSealedValue(v)).map(([key]) => `secrets.${id}.${key}`);
+    return Object.entries(keys)
+      .filter(([, v]) => !isSealedValue(v))
+      .map(([key]) => `secrets.${id}.${key}`);
   });
   if (broken.length > 0) {
     throw new ConfigError(
-      `${file}: ${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ' and more' : ''}: each sealed value needs a "fingerprint" and a "ciphertext" `
-        + '(base64 text, as kubeseal writes it): restore the file from git or run npm run seal again',
+      `${file}: ${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ' and more' : ''}: each sealed value needs a "fingerprint" and a "ciphertext" ` +
+        '(base64 text, as kubeseal writes it): restore the file from git or run npm run seal again',
     );
   }
   return store;
@@ -56,13 +65,19 @@ export function readSealedStore(file: string): SealedStore | undefined {
 /** A value as npm run seal writes it: two strings, the ciphertext base64. */
 function isSealedValue(value: unknown): value is SealedValue {
   const v = value as SealedValue | null;
-  return typeof v === 'object' && v !== null && typeof v.fingerprint === 'string' && typeof v.ciphertext === 'string' && /^[A-Za-z0-9+/]+=*$/.test(v.ciphertext);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.fingerprint === 'string' &&
+    typeof v.ciphertext === 'string' &&
+    /^[A-Za-z0-9+/]+=*$/.test(v.ciphertext)
+  );
 }
 
 export function writeSealedStore(file: string, store: SealedStore, env: string): void {
   const header = [
     `# Values of the ${env} Secrets, sealed by kubeseal for the controller certificate below.`,
-    '# Safe to commit: only that cluster\'s sealed-secrets controller can open them.',
+    "# Safe to commit: only that cluster's sealed-secrets controller can open them.",
     `# Written by: npm run seal -- ${env} --cert <controller-cert.pem>`,
   ].join('\n');
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -93,13 +108,23 @@ function requiredKeys(spec: SecretSpec): string[] {
  * Refuses to synthesize sealed Secrets with values missing: one message listing every
  * missing key and the command that seals them.
  */
-export function assertSealed(specs: SecretSpec[], store: SealedStore | undefined, file: string, env: string, configFile = `config/${env}.yaml`): void {
+export function assertSealed(
+  specs: SecretSpec[],
+  store: SealedStore | undefined,
+  file: string,
+  env: string,
+  configFile = `config/${env}.yaml`,
+): void {
   const missing = specs.flatMap((spec) => {
     const keys = requiredKeys(spec).filter((k) => !store?.secrets[secretId(spec)]?.[k]);
     return keys.length > 0 ? [`  ${secretId(spec)}: ${keys.join(', ')}`] : [];
   });
   if (missing.length === 0) return;
   throw new ConfigError(
-    [`${configFile}: secrets.mode is "sealed", but ${file} has no sealed value for:`, ...missing, `Seal them with: npm run seal -- ${env} --cert <controller-cert.pem>`].join('\n'),
+    [
+      `${configFile}: secrets.mode is "sealed", but ${file} has no sealed value for:`,
+      ...missing,
+      `Seal them with: npm run seal -- ${env} --cert <controller-cert.pem>`,
+    ].join('\n'),
   );
 }

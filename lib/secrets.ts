@@ -53,7 +53,12 @@ export function roleSecret(
   passwordKey: string,
   extra: Record<string, SecretValue> = {},
 ): SecretSpec {
-  return { ...base, name, type: 'kubernetes.io/basic-auth', data: { username: { literal: username }, password: { generated: passwordKey }, ...extra } };
+  return {
+    ...base,
+    name,
+    type: 'kubernetes.io/basic-auth',
+    data: { username: { literal: username }, password: { generated: passwordKey }, ...extra },
+  };
 }
 
 /**
@@ -70,7 +75,8 @@ export function envKeys(specs: SecretSpec[]): Array<{ key: string; generated: bo
   for (const spec of specs) {
     for (const value of Object.values(spec.data)) {
       if ('generated' in value && !seen.has(value.generated)) seen.set(value.generated, { key: value.generated, generated: true });
-      if ('provided' in value && !seen.has(value.provided)) seen.set(value.provided, { key: value.provided, generated: false, hint: value.hint, optional: value.optional });
+      if ('provided' in value && !seen.has(value.provided))
+        seen.set(value.provided, { key: value.provided, generated: false, hint: value.hint, optional: value.optional });
     }
   }
   return [...seen.values()];
@@ -85,18 +91,23 @@ const ENV_LINE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 
 /** Reads KEY=VALUE lines; blank lines and # comments are skipped; a BOM and Windows line ends are taken as they come. */
 export function parseEnvFile(text: string, source: string): Record<string, string> {
-  const values: Record<string, string> = Object.create(null);
-  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
-    const match = ENV_LINE.exec(line);
-    if (!match) {
-      // Name the key if the line starts with one, but never print the rest: it may be a secret.
-      const key = /^\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*[:=\s]/.exec(line)?.[1];
-      throw new Error(`${source}:${i + 1}: expected KEY=VALUE${key ? ` for ${key}` : ''}, with no "export" and no space around "=" (the line is not shown: it may hold a secret): fix or delete the line`);
-    }
-    if (match[1] in values) throw new Error(`${source}:${i + 1}: ${match[1]} is set twice: keep one line`);
-    values[match[1]] = match[2];
-  });
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+      const match = ENV_LINE.exec(line);
+      if (!match) {
+        // Name the key if the line starts with one, but never print the rest: it may be a secret.
+        const key = /^\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*[:=\s]/.exec(line)?.[1];
+        throw new Error(
+          `${source}:${i + 1}: expected KEY=VALUE${key ? ` for ${key}` : ''}, with no "export" and no space around "=" (the line is not shown: it may hold a secret): fix or delete the line`,
+        );
+      }
+      if (match[1] in values) throw new Error(`${source}:${i + 1}: ${match[1]} is set twice: keep one line`);
+      values[match[1]] = match[2];
+    });
   return values;
 }
 
@@ -114,7 +125,7 @@ export function ensureEnvFile(
 ): { values: Record<string, string>; empty: string[]; generated: string[]; unknown: string[]; exposed: boolean } {
   const text = readEnvText(file);
   const existing = text === undefined ? {} : parseEnvFile(text, file);
-  const values: Record<string, string> = Object.assign(Object.create(null), existing);
+  const values: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, existing);
   const generatedNow: string[] = [];
   const added: string[] = [];
   const wanted = [...envKeys(specs), ...extraRandom.map((key) => ({ key, generated: true, hint: undefined }))];
@@ -134,7 +145,9 @@ export function ensureEnvFile(
     fs.appendFileSync(file, (text === '' || text.endsWith('\n') ? '' : '\n') + lines);
   }
   const unknown = Object.keys(existing).filter((k) => !wanted.some((w) => w.key === k));
-  const empty = envKeys(specs).filter((k) => !k.optional && values[k.key] === '').map((k) => k.key);
+  const empty = envKeys(specs)
+    .filter((k) => !k.optional && values[k.key] === '')
+    .map((k) => k.key);
   // The user's file keeps the mode they gave it; one others can read is worth saying.
   const exposed = (fs.statSync(file).mode & 0o077) !== 0;
   return { values, empty, generated: generatedNow, unknown, exposed };

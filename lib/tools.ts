@@ -73,7 +73,9 @@ export function toolPath(name: ToolName): string {
 /** The command that installs a tool, for messages. */
 export function installCommand(name: ToolName): string {
   const tool = GO_TOOLS[name];
-  const env = Object.entries({ ...tool.env, GOBIN: path.dirname(toolPath(name)) }).map(([k, v]) => `${k}=${v}`).join(' ');
+  const env = Object.entries({ ...tool.env, GOBIN: path.dirname(toolPath(name)) })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return tool.wrapper ? `(cd ${tool.wrapper} && ${env} go install ${tool.pkg})` : `${env} go install ${tool.pkg}@${tool.version}`;
 }
 
@@ -98,7 +100,9 @@ export function ensureTool(name: ToolName, log: (line: string) => void = () => {
   const binary = toolPath(name);
   if (fs.existsSync(binary)) return binary;
   if (!hasGo()) {
-    throw new Error(`${name} ${tool.version} is not installed and Go is not on PATH: install Go, or run \`${installCommand(name)}\`, or set ${tool.override} to a ${name} binary`);
+    throw new Error(
+      `${name} ${tool.version} is not installed and Go is not on PATH: install Go, or run \`${installCommand(name)}\`, or set ${tool.override} to a ${name} binary`,
+    );
   }
   log(`installing ${name} ${tool.version} with go install (once; cached in ${path.dirname(binary)})`);
   const flags = tool.ldflags ? [`-ldflags=${tool.ldflags}`] : [];

@@ -76,7 +76,7 @@ function growth(scratch: string, runs: number): Array<{ systems: number; seconds
 
 function main(): void {
   const { values } = parseCommandLine(USAGE, { options: { runs: { type: 'string', default: '7' } } });
-  if (!/^\d{1,4}$/.test(values.runs!) || Number(values.runs) < 1) {
+  if (!/^\d{1,4}$/.test(values.runs) || Number(values.runs) < 1) {
     throw new ConfigError(`--runs ${show(values.runs)}: must be a whole number of runs from 1 to 9999, such as 7\nusage: ${USAGE}`);
   }
   const runs = Number(values.runs);
@@ -85,12 +85,16 @@ function main(): void {
     // `cdk8s synth` as a user runs it, in a copy: the repository's dist/ and .cdk8s.out/ are not touched.
     const work = path.join(scratch, 'repo');
     fs.mkdirSync(work);
-    for (const item of ['cdk8s.yaml', 'config', 'sealed', 'dist']) fs.cpSync(path.join(REPO, item), path.join(work, item), { recursive: true });
+    for (const item of ['cdk8s.yaml', 'config', 'sealed', 'dist'])
+      fs.cpSync(path.join(REPO, item), path.join(work, item), { recursive: true });
     fs.symlinkSync(path.join(REPO, 'scripts'), path.join(work, 'scripts'), 'junction'); // the launcher bundles and runs the repository's build/
     // The floor: the same CLI command running an app that only makes the CLI's output folder.
     const noop = path.join(scratch, 'noop');
     fs.mkdirSync(noop);
-    fs.writeFileSync(path.join(noop, 'cdk8s.yaml'), `app: node -e "require('fs').mkdirSync(process.env.CDK8S_OUTDIR)"\noutput: .cdk8s.out\n`);
+    fs.writeFileSync(
+      path.join(noop, 'cdk8s.yaml'),
+      `app: node -e "require('fs').mkdirSync(process.env.CDK8S_OUTDIR)"\noutput: .cdk8s.out\n`,
+    );
     const [synth, version, floor] = medians(
       [
         { label: 'cdk8s synth', args: [CLI, 'synth', '--no-check-upgrade'], cwd: work },
@@ -112,11 +116,14 @@ function main(): void {
     );
     const rows = growth(scratch, GROWTH_RUNS);
 
-    const line = (label: string, seconds: number, note = '') => console.log(`  ${label.padEnd(34)}${seconds.toFixed(3).padStart(7)} s${note}`);
+    const line = (label: string, seconds: number, note = '') =>
+      console.log(`  ${label.padEnd(34)}${seconds.toFixed(3).padStart(7)} s${note}`);
     console.log(`cdk8s synth against the CLI's own start (median of ${runs} runs each, taken in turns):`);
     line(`cdk8s synth (${files} paths written)`, synth);
     line('cdk8s --version', version);
-    console.log(`  ${'ratio synth / --version'.padEnd(34)}${ratio.toFixed(2).padStart(7)}   target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'missed'}`);
+    console.log(
+      `  ${'ratio synth / --version'.padEnd(34)}${ratio.toFixed(2).padStart(7)}   target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'missed'}`,
+    );
     line('cdk8s synth of a no-op app', floor, `   (the CLI's own floor: ratio ${(floor / version).toFixed(2)})`);
     console.log(`the app alone, all environments into a scratch --out (median of ${runs} runs each):`);
     line('node build/synth.js', app);

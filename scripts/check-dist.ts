@@ -24,7 +24,9 @@ try {
     return fresh.get(f) === committed.get(f) ? [] : [`differs: dist/${f}`];
   });
   if (differences.length > 0) {
-    console.error(`dist/ is not what a fresh synth writes (${differences.length} file(s)):\n  ${differences.join('\n  ')}\nRun npm run synth and commit dist/.`);
+    console.error(
+      `dist/ is not what a fresh synth writes (${differences.length} file(s)):\n  ${differences.join('\n  ')}\nRun npm run synth and commit dist/.`,
+    );
     process.exitCode = 1;
   } else {
     console.log(`dist/ matches a fresh synth: ${files.length} files compared`);

@@ -18,7 +18,16 @@ function main(): void {
   const { positionals } = parseArgs({ allowPositionals: true });
   const envs = positionals.length > 0 ? positionals : listEnvironments('config');
   const line = (r: Footprint) =>
-    console.log([r.workload.padEnd(28), String(r.replicas).padStart(8), cpu(r.requests.cpu).padStart(7), cpu(r.limits.cpu).padStart(7), mem(r.requests.memory).padStart(7), mem(r.limits.memory).padStart(7)].join('  '));
+    console.log(
+      [
+        r.workload.padEnd(28),
+        String(r.replicas).padStart(8),
+        cpu(r.requests.cpu).padStart(7),
+        cpu(r.limits.cpu).padStart(7),
+        mem(r.requests.memory).padStart(7),
+        mem(r.limits.memory).padStart(7),
+      ].join('  '),
+    );
   for (const env of envs) {
     const everything: Footprint[] = [];
     for (const [system, objects] of synthesizeObjects(loadEnvironment('config', env))) {

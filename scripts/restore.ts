@@ -16,7 +16,17 @@ import { kubectl, requireContext } from '../lib/kubectl';
 import { loadEnvironment } from '../app/environment';
 import { SYSTEMS } from '../app/registry';
 import { ConfigError } from '../lib/errors';
-import { NEWEST_DUMP, PlanCommand, RestorePlan, checkDumpName, renderCommand, renderPlan, renderStep, restorePlan, targetFor } from '../app/restore-plan';
+import {
+  NEWEST_DUMP,
+  PlanCommand,
+  RestorePlan,
+  checkDumpName,
+  renderCommand,
+  renderPlan,
+  renderStep,
+  restorePlan,
+  targetFor,
+} from '../app/restore-plan';
 import { BACKUP_DIR } from '../charts/constructs/postgres-common';
 
 const USAGE = 'npm run restore -- <env> <system> [dump] [--apply] [--from-file local.dump] [--argocd-namespace argocd]';
@@ -34,7 +44,15 @@ async function applyPlan(plan: RestorePlan, env: string): Promise<void> {
       const said = `${result.stdout}${result.stderr}`.trim();
       if (result.code !== 0 && cmd.tolerate?.pattern.test(result.stderr)) console.log(`   ${cmd.tolerate.meaning}`);
       else if (result.code !== 0) throw new Error(failure(plan, index, run, `kubectl said: ${said || `exit ${result.code}`}`));
-      else if (cmd.findsDump && !result.stdout.trim()) throw new Error(failure(plan, index, run, `there is no dump in ${BACKUP_DIR} yet (${said || 'empty'}): name one, or restore a copy with --from-file`));
+      else if (cmd.findsDump && !result.stdout.trim())
+        throw new Error(
+          failure(
+            plan,
+            index,
+            run,
+            `there is no dump in ${BACKUP_DIR} yet (${said || 'empty'}): name one, or restore a copy with --from-file`,
+          ),
+        );
       else if (cmd.findsDump) console.log(`   restoring ${(dump = result.stdout.trim())}`);
       else if (said) console.log(said.replace(/^/gm, '   '));
     }
@@ -44,22 +62,37 @@ async function applyPlan(plan: RestorePlan, env: string): Promise<void> {
 
 function failure(plan: RestorePlan, index: number, cmd: PlanCommand, reason: string): string {
   const { advice, steps } = plan.steps[index].recovery;
-  return [`\nstep ${index + 1} (${plan.steps[index].title}) failed at:`, `   ${renderCommand(cmd)}`, reason, '', advice, ...steps.map((n) => renderStep(plan, n))].join('\n');
+  return [
+    `\nstep ${index + 1} (${plan.steps[index].title}) failed at:`,
+    `   ${renderCommand(cmd)}`,
+    reason,
+    '',
+    advice,
+    ...steps.map((n) => renderStep(plan, n)),
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
   const { values, positionals } = parseCommandLine(USAGE, {
     allowPositionals: true,
-    options: { apply: { type: 'boolean', default: false }, 'from-file': { type: 'string' }, 'argocd-namespace': { type: 'string' }, config: { type: 'string', default: 'config' } },
+    options: {
+      apply: { type: 'boolean', default: false },
+      'from-file': { type: 'string' },
+      'argocd-namespace': { type: 'string' },
+      config: { type: 'string', default: 'config' },
+    },
   });
   const [env, system, dump] = positionals;
-  if (!system || positionals.length > 3) throw new ConfigError(`usage: ${USAGE}   (for example: npm run restore -- prod ${SYSTEMS[0].name})`);
+  if (!system || positionals.length > 3)
+    throw new ConfigError(`usage: ${USAGE}   (for example: npm run restore -- prod ${SYSTEMS[0].name})`);
   // npm runs scripts in the package folder: a relative path is the caller's.
   const fromFile = values['from-file'] && path.resolve(process.env.INIT_CWD ?? process.cwd(), values['from-file']);
-  if (fromFile && dump) throw new ConfigError('give either a dump name (a file in /backups of the pod) or --from-file (a local file), not both');
-  if (fromFile && !fs.statSync(fromFile, { throwIfNoEntry: false })?.isFile()) throw new ConfigError(`--from-file ${fromFile}: no such file`);
+  if (fromFile && dump)
+    throw new ConfigError('give either a dump name (a file in /backups of the pod) or --from-file (a local file), not both');
+  if (fromFile && !fs.statSync(fromFile, { throwIfNoEntry: false })?.isFile())
+    throw new ConfigError(`--from-file ${fromFile}: no such file`);
 
-  const target = targetFor(loadEnvironment(values.config!, env), env, system, values['argocd-namespace']);
+  const target = targetFor(loadEnvironment(values.config, env), env, system, values['argocd-namespace']);
   if (dump !== undefined) checkDumpName(dump, target);
   const plan = restorePlan(target, { dump, fromFile });
   if (values.apply) await applyPlan(plan, env);

@@ -18,7 +18,6 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const BUILD = path.join(ROOT, 'build');
@@ -79,7 +78,7 @@ function isRunning(pid) {
 /** One bundle at a time (two synths started together): the others wait, then find the build fresh. */
 function withLock(action) {
   fs.mkdirSync(BUILD, { recursive: true });
-  for (let told = false; ; ) {
+  for (let told = false; ;) {
     try {
       fs.writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
       break;
@@ -108,7 +107,8 @@ function build(onlyIfStale) {
   return withLock(() => {
     const print = fingerprint(); // before bundling: an edit made meanwhile makes the next run bundle again
     if (onlyIfStale && isFresh(print)) return 0;
-    if (onlyIfStale) console.error(`bundling build/synth.js: ${fs.existsSync(BUNDLE) ? 'the sources differ from the last bundle' : 'no build yet'}`);
+    if (onlyIfStale)
+      console.error(`bundling build/synth.js: ${fs.existsSync(BUNDLE) ? 'the sources differ from the last bundle' : 'no build yet'}`);
     fs.rmSync(STAMP, { force: true });
     try {
       require(require.resolve('esbuild', { paths: [ROOT] })).buildSync({

@@ -13,7 +13,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
-import { FINGERPRINT_KEY, SealedStore, certificateFingerprint, readSealedStore, sealedStorePath, secretId, valueFingerprint, writeSealedStore } from '../lib/sealing';
+import {
+  FINGERPRINT_KEY,
+  SealedStore,
+  certificateFingerprint,
+  readSealedStore,
+  sealedStorePath,
+  secretId,
+  valueFingerprint,
+  writeSealedStore,
+} from '../lib/sealing';
 import { ensureEnvFile, envKeys, readEnvFile, resolveSecretData } from '../lib/secrets';
 import { ensureTool } from '../lib/tools';
 import { loadEnvironment } from '../app/environment';
@@ -37,7 +46,8 @@ function seal(kubeseal: string, cert: string, namespace: string, name: string, v
 /** Refuses a --cert that kubeseal could not use, before anything is generated or sealed. */
 function assertCertificate(file: string): void {
   if (!fs.existsSync(file)) throw new ConfigError(`--cert ${file}: no such file; fetch it with: kubeseal --fetch-cert > ${file}`);
-  if (!fs.statSync(file).isFile()) throw new ConfigError(`--cert ${file}: not a file; fetch the certificate with: kubeseal --fetch-cert > cert.pem`);
+  if (!fs.statSync(file).isFile())
+    throw new ConfigError(`--cert ${file}: not a file; fetch the certificate with: kubeseal --fetch-cert > cert.pem`);
   const pem = fs.readFileSync(file, 'utf8');
   let reason = pem.includes('-----BEGIN CERTIFICATE-----') ? '' : 'no "-----BEGIN CERTIFICATE-----" block';
   try {
@@ -45,7 +55,8 @@ function assertCertificate(file: string): void {
   } catch (error) {
     reason = (error as Error).message;
   }
-  if (reason) throw new ConfigError(`--cert ${file}: not a certificate (${reason}); fetch the controller's with: kubeseal --fetch-cert > ${file}`);
+  if (reason)
+    throw new ConfigError(`--cert ${file}: not a certificate (${reason}); fetch the controller's with: kubeseal --fetch-cert > ${file}`);
 }
 
 function main(): void {
@@ -61,22 +72,28 @@ function main(): void {
   });
   const env = positionals[0];
   if (!env || positionals.length > 1 || !values.cert) {
-    throw new ConfigError('usage: npm run seal -- <env> --cert <controller-cert.pem> [--rotate]   (fetch the certificate with: kubeseal --fetch-cert > cert.pem)');
+    throw new ConfigError(
+      'usage: npm run seal -- <env> --cert <controller-cert.pem> [--rotate]   (fetch the certificate with: kubeseal --fetch-cert > cert.pem)',
+    );
   }
   // Every path is checked, and the store read, before anything is read from the user or written.
-  assertEnvironmentName(env, values.config!);
-  const storeFile = sealedStorePath(confinedPath(values['sealed-dir']!, '--sealed-dir', 'sealed'), env);
+  assertEnvironmentName(env, values.config);
+  const storeFile = sealedStorePath(confinedPath(values['sealed-dir'], '--sealed-dir', 'sealed'), env);
   const envFile = confinedPath(values['secrets-file'] ?? path.join('secrets', `${env}.env`), '--secrets-file', 'secrets');
   assertCertificate(values.cert);
-  const config = loadEnvironment(values.config!, env);
+  const config = loadEnvironment(values.config, env);
   const specs = allSecrets(config);
   const previous = readSealedStore(storeFile);
   // The values only the user can give must be there before anything is written.
   const existing = readEnvFile(envFile);
-  const empty = envKeys(specs).filter((k) => !k.generated && !k.optional && !existing[k.key]).map((k) => k.key);
+  const empty = envKeys(specs)
+    .filter((k) => !k.generated && !k.optional && !existing[k.key])
+    .map((k) => k.key);
   if (empty.length > 0) {
     const them = empty.length > 1 ? 'them' : 'it';
-    throw new ConfigError(`${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${them} there (npm run secrets -- ${env} makes the file), then seal again (nothing was sealed)`);
+    throw new ConfigError(
+      `${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${them} there (npm run secrets -- ${env} makes the file), then seal again (nothing was sealed)`,
+    );
   }
   const { values: plain, unknown, exposed } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
   if (exposed) console.error(`warning: ${envFile} can be read by other users: chmod 600 ${envFile}`);
@@ -99,7 +116,9 @@ function main(): void {
     }
   }
   writeSealedStore(storeFile, store, env);
-  console.error(`${storeFile}: ${counts.sealed} value(s) sealed, ${counts.kept} kept unchanged${values.rotate ? ' (--rotate)' : ''}; now run npm run synth and commit ${storeFile} and dist/`);
+  console.error(
+    `${storeFile}: ${counts.sealed} value(s) sealed, ${counts.kept} kept unchanged${values.rotate ? ' (--rotate)' : ''}; now run npm run synth and commit ${storeFile} and dist/`,
+  );
 }
 
 runCli(main);

@@ -32,10 +32,13 @@ async function namespaceItems(namespace: string): Promise<any[] | undefined> {
 }
 
 async function main(): Promise<boolean> {
-  const { values, positionals } = parseCommandLine(USAGE, { allowPositionals: true, options: { config: { type: 'string', default: 'config' } } });
+  const { values, positionals } = parseCommandLine(USAGE, {
+    allowPositionals: true,
+    options: { config: { type: 'string', default: 'config' } },
+  });
   const [env, ...names] = positionals;
   if (!env) throw new ConfigError(`usage: ${USAGE}   (for example: npm run status -- prod)`);
-  const systems = systemsOf(synthesizeObjects(loadEnvironment(values.config!, env)), names);
+  const systems = systemsOf(synthesizeObjects(loadEnvironment(values.config, env)), names);
   console.log(`context: ${await requireContext()}`);
 
   const failing: string[] = [];
@@ -54,7 +57,9 @@ async function main(): Promise<boolean> {
     warnings += rows.filter((r) => !r.problem && r.warning).length;
   }
   const warned = warnings > 0 ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : '';
-  console.log(failing.length === 0 ? `\n${env}: everything ready and bound${warned}` : `\n${env}: NOT READY: ${failing.join(', ')}${warned}`);
+  console.log(
+    failing.length === 0 ? `\n${env}: everything ready and bound${warned}` : `\n${env}: NOT READY: ${failing.join(', ')}${warned}`,
+  );
   return failing.length === 0;
 }
 

@@ -7,10 +7,16 @@ import fc from 'fast-check';
 
 export const label = (max: number) => fc.stringMatching(new RegExp(`^[a-z]([-a-z0-9]{0,${max}}[a-z0-9])?$`));
 export const subdomain = fc.array(label(8), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.'));
-export const cpu = fc.oneof(fc.integer({ min: 1, max: 4000 }).map((m) => `${m}m`), fc.constantFrom('1', '2', '0.5', '1.5'));
+export const cpu = fc.oneof(
+  fc.integer({ min: 1, max: 4000 }).map((m) => `${m}m`),
+  fc.constantFrom('1', '2', '0.5', '1.5'),
+);
 export const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/).filter((t) => t !== 'latest');
 export const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
-export const postgresImage = fc.oneof(tag.map((t) => `pgvector/pgvector:${t}`), hex64.map((h) => `registry.home.arpa:5000/pgvector@sha256:${h}`));
+export const postgresImage = fc.oneof(
+  tag.map((t) => `pgvector/pgvector:${t}`),
+  hex64.map((h) => `registry.home.arpa:5000/pgvector@sha256:${h}`),
+);
 export const envValue = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.constantFrom('$(JWT_SECRET_KEY)', '$$(X)', '$', 'a\nb', '---', 'ѕecret', '{{ x }}', '"quoted"', "it's", '#comment', ' '),
@@ -24,7 +30,9 @@ const cronField = (min: number, max: number, names: string[] = []) =>
     fc.integer({ min, max }).map(String),
     fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
     fc.integer({ min: 1, max: max - min + 1 }).map((step) => `*/${step}`),
-    ...(names.length > 0 ? [fc.constantFrom(...names), fc.constantFrom(...names.slice(0, 3)).map((n) => `${n}-${names[names.length - 1]}`)] : []),
+    ...(names.length > 0
+      ? [fc.constantFrom(...names), fc.constantFrom(...names.slice(0, 3)).map((n) => `${n}-${names[names.length - 1]}`)]
+      : []),
   );
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
@@ -38,7 +46,12 @@ export const some = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T)
 
 /** Requests at or below limits, limits at or above the floors: what a user means to write. */
 export const resources = fc
-  .tuple(fc.integer({ min: 10, max: 4000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 32, max: 4096 }), fc.double({ min: 0, max: 1, noNaN: true }))
+  .tuple(
+    fc.integer({ min: 10, max: 4000 }),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+    fc.integer({ min: 32, max: 4096 }),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+  )
   .map(([cpuLimit, cpuShare, memLimit, memShare]) => ({
     requests: { cpu: `${Math.max(1, Math.floor(cpuLimit * cpuShare))}m`, memory: `${Math.max(16, Math.floor(memLimit * memShare))}Mi` },
     limits: { cpu: `${cpuLimit}m`, memory: `${memLimit}Mi` },
@@ -58,9 +71,11 @@ export const postgres = some({
     storageClass: subdomain,
     size: fc.integer({ min: 1, max: 50 }).map((g) => `${g}Gi`),
   }),
-  metrics: some({ enabled: fc.boolean(), scrapeFrom: some({ namespace: label(10), podLabels: fc.dictionary(label(8), label(8), { minKeys: 1, maxKeys: 2 }) }) }),
+  metrics: some({
+    enabled: fc.boolean(),
+    scrapeFrom: some({ namespace: label(10), podLabels: fc.dictionary(label(8), label(8), { minKeys: 1, maxKeys: 2 }) }),
+  }),
 });
-
 
 /** A Postgres role name, as roleName takes it (some refused: reserved words, pg_*). */
 export const roleName = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/);

@@ -66,7 +66,7 @@ function command(line: string): string[] {
   const match = /^npm run (\S+)(?: -- (.+))?$/.exec(line);
   const script = match && /^node --import tsx (\S+)$/.exec(SCRIPTS[match[1]] ?? '');
   if (!script) throw new Error(`run: "${line}" is not "npm run <script> [-- args]" of a "node --import tsx" script in package.json`);
-  return [path.join(REPO, script[1]), ...(match![2]?.split(/\s+/) ?? [])];
+  return [path.join(REPO, script[1]), ...(match[2]?.split(/\s+/) ?? [])];
 }
 
 /** The findings of a list of conditions: the texts of those that hold. */
@@ -104,7 +104,11 @@ async function tryCase(c: Case, work: string, cert: string): Promise<string[]> {
   const env = { ...process.env, TSX_TSCONFIG_PATH: path.join(REPO, 'tsconfig.json') };
   const { code, stdout, stderr } = await run(process.execPath, [...TSX, ...command(c.run)], { cwd: work, env });
   // Notices about other environments ("note: dev: …") may precede the message.
-  const message = stderr.split('\n').filter((line) => !line.startsWith('note: ')).join('\n').trim();
+  const message = stderr
+    .split('\n')
+    .filter((line) => !line.startsWith('note: '))
+    .join('\n')
+    .trim();
   const changed = changedFiles(before, readTree(work));
   if (c.accepted) return acceptedProblems(c, work, { code, stderr }, changed);
   const problems = found([
@@ -116,7 +120,14 @@ async function tryCase(c: Case, work: string, cert: string): Promise<string[]> {
     changed.length > 0 && `changed ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}`,
   ]);
   if (problems.length === 0) return [];
-  return [...problems, `it printed (exit ${code}):`, ...message.split('\n').slice(0, 6).map((line) => `  ${line}`)];
+  return [
+    ...problems,
+    `it printed (exit ${code}):`,
+    ...message
+      .split('\n')
+      .slice(0, 6)
+      .map((line) => `  ${line}`),
+  ];
 }
 
 /** What is wrong with an accepted case: a failure, a change outside dist/, invalid or unexpected output. */
@@ -132,7 +143,17 @@ function acceptedProblems(c: Case, work: string, outcome: { code: number; stderr
     ...c.expect.filter((words) => !text.includes(words)).map((words) => `dist/ does not contain "${words}"`),
     ...c.never.filter((words) => text.includes(words)).map((words) => `dist/ contains "${words}"`),
   ]);
-  return problems.length === 0 ? [] : [...problems, 'it printed:', ...outcome.stderr.trim().split('\n').slice(0, 6).map((l) => `  ${l}`)];
+  return problems.length === 0
+    ? []
+    : [
+        ...problems,
+        'it printed:',
+        ...outcome.stderr
+          .trim()
+          .split('\n')
+          .slice(0, 6)
+          .map((l) => `  ${l}`),
+      ];
 }
 
 export const badInput: Check = {
@@ -141,8 +162,13 @@ export const badInput: Check = {
   run: () =>
     withTempDir('verify-bad-input-', async (dir) => {
       const { cert } = await throwawayCertificate(dir);
-      const cases = fs.readdirSync(CORPUS).filter((f) => f !== 'README.md').sort().map(readCase);
-      if (cases.length < 25) throw new Error(`the corpus has ${cases.length} cases; it must keep at least 25 (is a case file missing from git?)`);
+      const cases = fs
+        .readdirSync(CORPUS)
+        .filter((f) => f !== 'README.md')
+        .sort()
+        .map(readCase);
+      if (cases.length < 25)
+        throw new Error(`the corpus has ${cases.length} cases; it must keep at least 25 (is a case file missing from git?)`);
 
       const failures: string[] = [];
       const queue = [...cases];
@@ -154,9 +180,12 @@ export const badInput: Check = {
       };
       await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
-      if (failures.length > 0) throw new Error(`${failures.length} of ${cases.length} unusual inputs not handled well:\n${failures.sort().join('\n')}`);
+      if (failures.length > 0)
+        throw new Error(`${failures.length} of ${cases.length} unusual inputs not handled well:\n${failures.sort().join('\n')}`);
       const accepted = cases.filter((c) => c.accepted).length;
-      return `${cases.length} unusual inputs tried: ${cases.length - accepted} refused with a clear message and every file byte-identical, `
-        + `${accepted} valid ones accepted with manifests the API server's rules pass`;
+      return (
+        `${cases.length} unusual inputs tried: ${cases.length - accepted} refused with a clear message and every file byte-identical, ` +
+        `${accepted} valid ones accepted with manifests the API server's rules pass`
+      );
     }),
 };

@@ -29,10 +29,15 @@ const failed = (file: string, args: string[], output: string) => `${path.basenam
 /** A command's exit code and output, whatever the code; throws only when it cannot run or is killed. */
 export function run(file: string, args: string[], options: ExecOptions = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { cwd: options.cwd ?? REPO, env: options.env ?? process.env, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(new Error(failed(file, args, stderr || stdout || error.message)));
-      else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      file,
+      args,
+      { cwd: options.cwd ?? REPO, env: options.env ?? process.env, maxBuffer: 64 * 2 ** 20 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') reject(new Error(failed(file, args, stderr || stdout || error.message)));
+        else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
     if (options.input !== undefined) {
       child.stdin!.on('error', () => {}); // EPIPE when the command exits before reading it all: its exit status tells
       child.stdin!.end(options.input);
@@ -72,7 +77,21 @@ export async function throwawayCertificate(dir: string): Promise<{ key: string; 
   requireCommand('openssl', 'apt-get install openssl');
   const key = path.join(dir, 'tls.key');
   const cert = path.join(dir, 'tls.crt');
-  await exec('openssl', ['req', '-x509', '-newkey', 'rsa:4096', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=sealed-secret/O=sealed-secret', '-days', '1']);
+  await exec('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:4096',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    '/CN=sealed-secret/O=sealed-secret',
+    '-days',
+    '1',
+  ]);
   return { key, cert };
 }
 

@@ -31,8 +31,17 @@ import { listEnvironments } from '../lib/config-file';
 async function versions(cp: ControlPlane, objects: any[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const o of objects) {
-    const live = await kubectlJson(cp, 'get', `${o.kind}.${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), o.metadata.name, ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : []));
-    out.set(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, String(live.metadata.generation ?? live.metadata.resourceVersion));
+    const live = await kubectlJson(
+      cp,
+      'get',
+      `${o.kind}.${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''),
+      o.metadata.name,
+      ...(o.metadata.namespace ? ['-n', o.metadata.namespace] : []),
+    );
+    out.set(
+      `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`,
+      String(live.metadata.generation ?? live.metadata.resourceVersion),
+    );
   }
   return out;
 }
@@ -60,14 +69,19 @@ async function checkControllers(cp: ControlPlane, namespace: string, objects: an
     problems.push(...r.warnings.map((w) => `${namespace}: job from ${cron.metadata.name}: ${w}`));
   }
   const expected = objects.flatMap((o) => {
-    if (o.kind === 'Deployment') return [{ owner: `Deployment/${o.metadata.name}`, count: o.spec.replicas ?? 1, selector: o.spec.selector.matchLabels }];
-    if (o.kind === 'StatefulSet') return [{ owner: `StatefulSet/${o.metadata.name}`, count: o.spec.replicas ?? 1, selector: o.spec.selector.matchLabels }];
-    if (o.kind === 'CronJob') return [{ owner: `CronJob/${o.metadata.name}`, count: 1, selector: { 'app.kubernetes.io/name': o.metadata.name } }];
+    if (o.kind === 'Deployment')
+      return [{ owner: `Deployment/${o.metadata.name}`, count: o.spec.replicas ?? 1, selector: o.spec.selector.matchLabels }];
+    if (o.kind === 'StatefulSet')
+      return [{ owner: `StatefulSet/${o.metadata.name}`, count: o.spec.replicas ?? 1, selector: o.spec.selector.matchLabels }];
+    if (o.kind === 'CronJob')
+      return [{ owner: `CronJob/${o.metadata.name}`, count: 1, selector: { 'app.kubernetes.io/name': o.metadata.name } }];
     return [];
   });
   const pods: any[] = await waitFor(`the pods of ${namespace}`, 90, async () => {
     const items = (await kubectlJson(cp, '-n', namespace, 'get', 'pods')).items;
-    const complete = expected.every((e) => items.filter((p: any) => Object.entries(e.selector).every(([k, v]) => p.metadata.labels?.[k] === v)).length >= e.count);
+    const complete = expected.every(
+      (e) => items.filter((p: any) => Object.entries(e.selector).every(([k, v]) => p.metadata.labels?.[k] === v)).length >= e.count,
+    );
     return complete ? items : undefined;
   }).catch((error: Error) => {
     problems.push(`${namespace}: ${error.message}`);
@@ -76,7 +90,8 @@ async function checkControllers(cp: ControlPlane, namespace: string, objects: an
   for (const sts of objects.filter((o) => o.kind === 'StatefulSet')) {
     for (const template of sts.spec.volumeClaimTemplates ?? []) {
       const claim = `${template.metadata.name}-${sts.metadata.name}-0`;
-      if ((await kubectl(cp, '-n', namespace, 'get', 'pvc', claim)).code !== 0) problems.push(`${namespace}: StatefulSet ${sts.metadata.name} made no claim ${claim}`);
+      if ((await kubectl(cp, '-n', namespace, 'get', 'pvc', claim)).code !== 0)
+        problems.push(`${namespace}: StatefulSet ${sts.metadata.name} made no claim ${claim}`);
     }
   }
   return pods.map((p) => p.metadata.name).sort();
@@ -106,7 +121,9 @@ async function applyStdin(cp: ControlPlane, object: object): Promise<void> {
  * makes by hand from each CronJob (UnexpectedJob): both expected here.
  */
 async function failedEvents(cp: ControlPlane, namespaces: string[]): Promise<string[]> {
-  const events = (await kubectlJson(cp, 'get', 'events', '--all-namespaces')).items.filter((e: any) => namespaces.includes(e.involvedObject.namespace));
+  const events = (await kubectlJson(cp, 'get', 'events', '--all-namespaces')).items.filter((e: any) =>
+    namespaces.includes(e.involvedObject.namespace),
+  );
   const expected = (e: any) => e.reason === 'FailedScheduling' || (e.reason === 'UnexpectedJob' && e.message.includes('-verify'));
   return events
     .filter((e: any) => e.reason === 'FailedCreate' || (e.type === 'Warning' && !expected(e)))
@@ -137,7 +154,11 @@ async function selfTest(cp: ControlPlane, dir: string): Promise<string> {
   if (deployments.length === 0) throw new Error('self-test: dist/prod has no Deployment to turn into a root pod');
   const sample = deployments[0];
   const ns = 'verify-self-test';
-  const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } };
+  const namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: ns, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+  };
   sample.metadata.namespace = ns;
   sample.spec.template.spec.securityContext = { runAsUser: 0 };
   for (const c of sample.spec.template.spec.containers) c.securityContext = { runAsUser: 0, runAsNonRoot: false };
@@ -152,14 +173,21 @@ async function selfTest(cp: ControlPlane, dir: string): Promise<string> {
     return events.length > 0 ? events : undefined;
   }).catch(() => []);
   if (problems.length === 0 || failed.length === 0) {
-    throw new Error(`self-test: a pod asking for root in a restricted namespace was not caught (warnings: ${problems.length}, FailedCreate events: ${failed.length})`);
+    throw new Error(
+      `self-test: a pod asking for root in a restricted namespace was not caught (warnings: ${problems.length}, FailedCreate events: ${failed.length})`,
+    );
   }
   await kubectl(cp, 'delete', 'namespace', ns, '--wait=false');
   return `a root pod in a restricted namespace caught (${problems.length} warning(s), ${failed.length} FailedCreate)`;
 }
 
 /** One environment on a fresh control plane, applied with `-f` or `-k`. */
-async function verifyEnvironment(env: string, how: '-f' | '-k', dir: string, selfTestToo: boolean): Promise<{ reports: FolderReport[]; kept: number; selfTest?: string }> {
+async function verifyEnvironment(
+  env: string,
+  how: '-f' | '-k',
+  dir: string,
+  selfTestToo: boolean,
+): Promise<{ reports: FolderReport[]; kept: number; selfTest?: string }> {
   const cp = await startControlPlane(dir);
   const problems: string[] = [];
   const reports: FolderReport[] = [];
@@ -180,7 +208,9 @@ async function verifyEnvironment(env: string, how: '-f' | '-k', dir: string, sel
       const pods = namespace ? await checkControllers(cp, namespace, objects, problems) : [];
       reports.push({ folder: path.relative(REPO, folder), applied: applied.get(folder)!, pods });
     }
-    const namespaces = folders.flatMap(readManifests).map((o) => o.metadata.namespace ?? (o.kind === 'Namespace' ? o.metadata.name : undefined));
+    const namespaces = folders
+      .flatMap(readManifests)
+      .map((o) => o.metadata.namespace ?? (o.kind === 'Namespace' ? o.metadata.name : undefined));
     problems.push(...(await failedEvents(cp, [...new Set(namespaces.filter((n): n is string => Boolean(n)))])));
     // No drift: the same output applied again changes nothing.
     const all = folders.flatMap(readManifests);
@@ -196,7 +226,8 @@ async function verifyEnvironment(env: string, how: '-f' | '-k', dir: string, sel
   } finally {
     await cp.stop();
   }
-  if (problems.length > 0) throw new Error(`${env} (apply ${how}):\n  ${problems.join('\n  ')}\n(logs of the control plane were in ${cp.logs})`);
+  if (problems.length > 0)
+    throw new Error(`${env} (apply ${how}):\n  ${problems.join('\n  ')}\n(logs of the control plane were in ${cp.logs})`);
   return { reports, kept, selfTest: selfTestLine };
 }
 
@@ -218,8 +249,13 @@ async function main(): Promise<void> {
         try {
           const { reports, kept, selfTest: line } = await verifyEnvironment(env, how, dir, first);
           first = false;
-          for (const r of reports) console.log(`ok   ${r.folder} (apply ${how}): ${r.applied} objects applied, ${r.pods.length} pods created${r.pods.length ? `: ${r.pods.join(', ')}` : ''}`);
-          console.log(`ok   ${env} (apply ${how}): no warning, no FailedCreate, no drift on re-apply, ${kept} claims kept after their StatefulSets were deleted`);
+          for (const r of reports)
+            console.log(
+              `ok   ${r.folder} (apply ${how}): ${r.applied} objects applied, ${r.pods.length} pods created${r.pods.length ? `: ${r.pods.join(', ')}` : ''}`,
+            );
+          console.log(
+            `ok   ${env} (apply ${how}): no warning, no FailedCreate, no drift on re-apply, ${kept} claims kept after their StatefulSets were deleted`,
+          );
           if (line) console.log(`ok   self-test: ${line}`);
           passed++;
         } catch (error) {

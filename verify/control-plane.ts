@@ -30,10 +30,40 @@ export async function waitFor<T>(what: string, seconds: number, probe: () => Pro
 /** Certificates and keys for the API server, made with openssl. */
 async function makePki(dir: string): Promise<void> {
   const ssl = (...args: string[]) => exec('openssl', args, { cwd: dir });
-  await ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=verify-cluster-ca', '-days', '1');
+  await ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-subj',
+    '/CN=verify-cluster-ca',
+    '-days',
+    '1',
+  );
   fs.writeFileSync(path.join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n');
   await ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver');
-  await ssl('x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'apiserver.crt', '-days', '1', '-extfile', 'san.cnf');
+  await ssl(
+    'x509',
+    '-req',
+    '-in',
+    'apiserver.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'apiserver.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'san.cnf',
+  );
   await ssl('genrsa', '-out', 'sa.key', '2048');
   await ssl('rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
   fs.writeFileSync(path.join(dir, 'tokens.csv'), `${TOKEN},admin,admin,system:masters\n`);
@@ -65,18 +95,26 @@ export async function stopAll(): Promise<void> {
       /* already gone */
     }
   }
-  await waitFor('the control plane to stop', 20, async () => (running.size === 0 ? true : undefined)).catch(() => {
+  await waitFor('the control plane to stop', 20, () => Promise.resolve(running.size === 0 ? true : undefined)).catch(() => {
     for (const child of running) process.kill(-child.pid!, 'SIGKILL');
   });
 }
 
 export async function startControlPlane(dir: string): Promise<ControlPlane> {
-  const [kine, apiserver, controllers] = [ensureTool('kine', log), ensureTool('kube-apiserver', log), ensureTool('kube-controller-manager', log)];
+  const [kine, apiserver, controllers] = [
+    ensureTool('kine', log),
+    ensureTool('kube-apiserver', log),
+    ensureTool('kube-controller-manager', log),
+  ];
   await makePki(dir);
   const [etcdPort, apiPort] = [await freePort(), await freePort()];
   const logs = path.join(dir, 'logs');
   fs.mkdirSync(logs);
-  start(kine, [`--endpoint=sqlite://${dir}/state.db?_journal=WAL&cache=shared`, `--listen-address=127.0.0.1:${etcdPort}`], path.join(logs, 'kine.log'));
+  start(
+    kine,
+    [`--endpoint=sqlite://${dir}/state.db?_journal=WAL&cache=shared`, `--listen-address=127.0.0.1:${etcdPort}`],
+    path.join(logs, 'kine.log'),
+  );
   const pki = (f: string) => path.join(dir, f);
   start(
     apiserver,
@@ -111,7 +149,9 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
       'current-context': 'verify',
     }),
   );
-  await waitFor('kube-apiserver /readyz', 120, async () => ((await run('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'])).code === 0 ? true : undefined));
+  await waitFor('kube-apiserver /readyz', 120, async () =>
+    (await run('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'])).code === 0 ? true : undefined,
+  );
   start(
     controllers,
     [
@@ -134,7 +174,10 @@ function log(line: string): void {
 }
 
 /** kubectl against the control plane: its outcome, with the server's warnings picked out. */
-export async function kubectl(cp: ControlPlane, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string; warnings: string[] }> {
+export async function kubectl(
+  cp: ControlPlane,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string; warnings: string[] }> {
   const outcome = await run('kubectl', ['--kubeconfig', cp.kubeconfig, ...args]);
   return { ...outcome, warnings: outcome.stderr.split('\n').filter((l) => l.startsWith('Warning:')) };
 }
@@ -144,8 +187,6 @@ export async function kubectlJson(cp: ControlPlane, ...args: string[]): Promise<
   if (code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${stderr.trim()}`);
   return JSON.parse(stdout);
 }
-
-
 
 /** Installs the CRDs of ../shared/crds and waits until they are served. */
 export async function installCrds(cp: ControlPlane): Promise<void> {

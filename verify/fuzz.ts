@@ -48,6 +48,8 @@ export function configArbitrary(systems: readonly SystemDefinition[] = SYSTEMS):
 function systemArbitrary(system: SystemDefinition): fc.Arbitrary<unknown> {
   const file = path.join(system.dir, 'fuzz.ts');
   if (!fs.existsSync(file) && !fs.existsSync(file.replace(/\.ts$/, '.js'))) return fc.constant({});
+  // A system's fuzz.ts is optional and only verify loads it: a dynamic require by convention.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(path.join(system.dir, 'fuzz')) as { sectionArbitrary: fc.Arbitrary<unknown> }).sectionArbitrary;
 }
 
@@ -104,7 +106,11 @@ export interface FuzzCounts {
 }
 
 /** Property (a): every accepted random configuration gives objects that pass the API server's rules. */
-export function fuzzConfigs(numRuns: number, onAccepted: (tree: Tree) => void = () => {}, systems: readonly SystemDefinition[] = SYSTEMS): FuzzCounts {
+export function fuzzConfigs(
+  numRuns: number,
+  onAccepted: (tree: Tree) => void = () => {},
+  systems: readonly SystemDefinition[] = SYSTEMS,
+): FuzzCounts {
   const counts = { runs: 0, accepted: 0, refused: 0, objects: 0 };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-configs-'));
   try {
@@ -123,7 +129,8 @@ export function fuzzConfigs(numRuns: number, onAccepted: (tree: Tree) => void = 
           }
           const objects = treeObjects(tree);
           const violations = outputViolations(objects);
-          if (violations.length > 0) throw new Error(`accepted, but wrote ${violations.map((v) => `${v.object} ${v.field}: ${v.message}`).join('; ')}`);
+          if (violations.length > 0)
+            throw new Error(`accepted, but wrote ${violations.map((v) => `${v.object} ${v.field}: ${v.message}`).join('; ')}`);
           counts.accepted++;
           counts.objects += objects.length;
           onAccepted(tree);
@@ -141,7 +148,26 @@ export function fuzzConfigs(numRuns: number, onAccepted: (tree: Tree) => void = 
 
 /** Values no field expects: other types, and strings an attacker or a clumsy user types. */
 const hostile = fc.oneof(
-  fc.constantFrom(null, 0, -1, 1e309, true, [], {}, [1, 2], { a: 1 }, '', ' ', '..', '../..', '/etc/passwd', '$(POSTGRES_PASSWORD)', 'a\nb: c', '---', 'kube-system'),
+  fc.constantFrom(
+    null,
+    0,
+    -1,
+    Infinity,
+    true,
+    [],
+    {},
+    [1, 2],
+    { a: 1 },
+    '',
+    ' ',
+    '..',
+    '../..',
+    '/etc/passwd',
+    '$(POSTGRES_PASSWORD)',
+    'a\nb: c',
+    '---',
+    'kube-system',
+  ),
   fc.constantFrom('ｐｒｏｄ', 'аuth', 'default', 'latest', '0', '1e3', '-', '*', '@every 1h', 'x'.repeat(64), 'x'.repeat(300)),
   fc.constant('y'.repeat(1024 * 1024)),
   fc.string({ maxLength: 20 }),
@@ -163,7 +189,8 @@ function mutate(raw: any, m: Mutation): any {
   if (parent === null || typeof parent !== 'object') return copy; // an earlier mutation removed the way there
   const key = m.path[m.path.length - 1];
   if (m.action === 'delete') delete parent[key];
-  else if (m.action === 'add' && parent[key] !== null && typeof parent[key] === 'object' && !Array.isArray(parent[key])) parent[key]['unexpected-field'] = m.value;
+  else if (m.action === 'add' && parent[key] !== null && typeof parent[key] === 'object' && !Array.isArray(parent[key]))
+    parent[key]['unexpected-field'] = m.value;
   else parent[key] = m.value;
   return copy;
 }
@@ -190,10 +217,17 @@ export function fuzzMutations(numRuns: number): FuzzCounts {
           fs.writeFileSync(path.join(dir, 'secrets', 'prod.env'), 'KEEP=me\n');
           const before = readTree(dir);
           const at = (f: string) => path.join(dir, f);
-          const done = refusedOr(() => synthCommand(['--config', at('config'), '--out', at('dist'), '--sealed', at('sealed')], { log: () => {}, notify: () => {} }) ?? true);
+          const done = refusedOr(
+            () =>
+              synthCommand(['--config', at('config'), '--out', at('dist'), '--sealed', at('sealed')], {
+                log: () => {},
+                notify: () => {},
+              }) ?? true,
+          );
           if (!done) {
             const after = readTree(dir);
-            if (after.size !== before.size || [...before].some(([f, c]) => after.get(f) !== c)) throw new Error('refused, but files changed');
+            if (after.size !== before.size || [...before].some(([f, c]) => after.get(f) !== c))
+              throw new Error('refused, but files changed');
             counts.refused++;
             return;
           }
@@ -202,7 +236,8 @@ export function fuzzMutations(numRuns: number): FuzzCounts {
           if (outside.length > 0) throw new Error(`accepted, but changed ${outside.join(', ')}`);
           const objects = treeObjects(written);
           const violations = outputViolations(objects);
-          if (violations.length > 0) throw new Error(`accepted, but wrote ${violations.map((v) => `${v.object} ${v.field}: ${v.message}`).join('; ')}`);
+          if (violations.length > 0)
+            throw new Error(`accepted, but wrote ${violations.map((v) => `${v.object} ${v.field}: ${v.message}`).join('; ')}`);
           counts.accepted++;
           counts.objects += objects.length;
         } finally {
@@ -235,7 +270,8 @@ async function dryRunAll(samples: Tree[]): Promise<number> {
       // The files exactly as synth wrote them, flattened into one folder (names are unique per env/system).
       const folder = path.join(root, `sample-${i}`);
       fs.mkdirSync(folder);
-      for (const [file, text] of tree) if (file.endsWith('.yaml')) fs.writeFileSync(path.join(folder, file.split(path.sep).join('--')), text);
+      for (const [file, text] of tree)
+        if (file.endsWith('.yaml')) fs.writeFileSync(path.join(folder, file.split(path.sep).join('--')), text);
       const objects = treeObjects(tree);
       const namespaces = new Set(objects.map((o) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace)).filter(Boolean));
       for (const ns of namespaces) await kubectl(cp, 'create', 'namespace', ns);
@@ -247,7 +283,8 @@ async function dryRunAll(samples: Tree[]): Promise<number> {
     await cp.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
-  if (problems.length > 0) throw new Error(`the API server refused what synth accepted (seed ${SEED}):\n${problems.slice(0, 10).join('\n')}`);
+  if (problems.length > 0)
+    throw new Error(`the API server refused what synth accepted (seed ${SEED}):\n${problems.slice(0, 10).join('\n')}`);
   return samples.length;
 }
 
@@ -262,7 +299,8 @@ function withSeed<T>(name: string, fn: () => T): T {
 
 export const fuzz: Check = {
   name: 'fuzz',
-  description: 'random configurations and mutations of config/prod.yaml: accepted with valid manifests (dry-run on a real API server), or refused cleanly',
+  description:
+    'random configurations and mutations of config/prod.yaml: accepted with valid manifests (dry-run on a real API server), or refused cleanly',
   run: async () => {
     const runs = Number(process.env.FUZZ_RUNS ?? 500);
     const samples: Tree[] = [];

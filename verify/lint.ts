@@ -24,7 +24,10 @@ export const lint: Check = {
     for (const env of listEnvironments(path.join(REPO, 'config'))) {
       for (const system of SYSTEMS.map((s) => s.name)) {
         const folder = path.join(REPO, 'dist', env, system);
-        const files = fs.readdirSync(folder).filter((f) => f.endsWith('.yaml')).map((f) => path.join(folder, f));
+        const files = fs
+          .readdirSync(folder)
+          .filter((f) => f.endsWith('.yaml'))
+          .map((f) => path.join(folder, f));
         const { stdout, stderr } = await run(kubeScore, ['score', '--output-format', 'ci', ...files]);
         if (stderr.trim()) findings.push(`${env}/${system}: ${stderr.trim()}`);
         const lines = stdout.split('\n').filter(Boolean);

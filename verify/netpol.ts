@@ -28,7 +28,11 @@ function clusterPeers(config: ReturnType<typeof loadEnvironment>): object[] {
   });
   const namespaces = [...new Set([config.cluster.dns.namespace, config.cluster.traefik.namespace])];
   return [
-    ...namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } })),
+    ...namespaces.map((name) => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
+    })),
     pod('coredns', config.cluster.dns.namespace, config.cluster.dns.podLabels),
     pod('traefik', config.cluster.traefik.namespace, config.cluster.traefik.podLabels),
   ];
@@ -36,7 +40,10 @@ function clusterPeers(config: ReturnType<typeof loadEnvironment>): object[] {
 
 /** Lines of `want` and `got` that the other lacks, as a diff. */
 function difference(want: string[], got: string[]): string[] {
-  return [...want.filter((l) => !got.includes(l)).map((l) => `- missing: ${l}`), ...got.filter((l) => !want.includes(l)).map((l) => `+ extra:   ${l}`)];
+  return [
+    ...want.filter((l) => !got.includes(l)).map((l) => `- missing: ${l}`),
+    ...got.filter((l) => !want.includes(l)).map((l) => `+ extra:   ${l}`),
+  ];
 }
 
 export const netpol: Check = {
@@ -55,7 +62,12 @@ export const netpol: Check = {
         for (const { name: system, dir: systemDir } of SYSTEMS) {
           const input = path.join(dir, env, system);
           fs.cpSync(path.join(REPO, 'dist', env, system), input, { recursive: true });
-          fs.writeFileSync(path.join(input, 'cluster-peers.yaml'), clusterPeers(config).map((o) => YAML.stringify(o)).join('---\n'));
+          fs.writeFileSync(
+            path.join(input, 'cluster-peers.yaml'),
+            clusterPeers(config)
+              .map((o) => YAML.stringify(o))
+              .join('---\n'),
+          );
           // Only the connections of the system's own workloads (kube-system has no policies here).
           const workloads = fs
             .readdirSync(path.join(REPO, 'dist', env, system))
@@ -65,7 +77,13 @@ export const netpol: Check = {
           const focus = ['--dirpath', input, '--focusworkload', workloads.join(',')];
           const got = (await exec(netpolicy, ['list', ...focus])).split('\n').filter(Boolean).sort();
           const expectedFile = path.join(systemDir, 'connectivity', `${env}.txt`);
-          const want = fs.existsSync(expectedFile) ? fs.readFileSync(expectedFile, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).sort() : [];
+          const want = fs.existsSync(expectedFile)
+            ? fs
+                .readFileSync(expectedFile, 'utf8')
+                .split('\n')
+                .filter((l) => l && !l.startsWith('#'))
+                .sort()
+            : [];
           const diff = difference(want, got);
           if (diff.length > 0) problems.push(`${env}/${system} (${path.relative(REPO, expectedFile)}):\n  ${diff.join('\n  ')}`);
           compared += got.length;

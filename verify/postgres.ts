@@ -66,7 +66,8 @@ interface ServerUser {
 
 /** This process's user, or when root (which initdb refuses) the system user pgverify, created if missing. */
 async function serverUser(): Promise<ServerUser> {
-  if (process.getuid!() !== 0) return { uid: process.getuid!(), gid: process.getgid!(), run: (file, args, options) => exec(file, args, { ...options, cwd: '/' }) };
+  if (process.getuid!() !== 0)
+    return { uid: process.getuid!(), gid: process.getgid!(), run: (file, args, options) => exec(file, args, { ...options, cwd: '/' }) };
   requireCommand('setpriv', 'apt-get install util-linux');
   const id = (flag: string) => exec('id', [flag, SERVER_USER]).then(Number);
   if (!(await id('-u').catch(() => undefined))) {
@@ -86,7 +87,13 @@ async function copyInto(source: string, dir: string): Promise<void> {
 /** The bin dir the server user can run: the cached one, or a copy in dir when it cannot reach the cache (root's home is 0700). */
 async function reachableBin(user: ServerUser, sitePackages: string, dir: string): Promise<string> {
   const bin = (root: string) => path.join(root, 'pgserver', 'pginstall', 'bin');
-  if (await user.run('test', ['-x', path.join(bin(sitePackages), 'postgres')]).then(() => true, () => false)) return bin(sitePackages);
+  if (
+    await user.run('test', ['-x', path.join(bin(sitePackages), 'postgres')]).then(
+      () => true,
+      () => false,
+    )
+  )
+    return bin(sitePackages);
   fs.mkdirSync(path.join(dir, 'pgserver'), { recursive: true });
   await copyInto(path.join(sitePackages, 'pgserver', 'pginstall'), path.join(dir, 'pgserver'));
   await copyInto(path.join(sitePackages, 'pgserver.libs'), dir); // the binaries' RPATH: $ORIGIN/../../../pgserver.libs
@@ -181,7 +188,13 @@ class Pod {
    * with the volume's defaultMode; every other volume (the data claim, emptyDirs) is an empty
    * folder of the server user's.
    */
-  constructor(objects: any[], readonly container: any, volumes: any[], root: string, user: ServerUser) {
+  constructor(
+    objects: any[],
+    readonly container: any,
+    volumes: any[],
+    root: string,
+    user: ServerUser,
+  ) {
     const asRoot = process.getuid!() === 0;
     for (const mount of container.volumeMounts ?? []) {
       const dir = path.join(root, 'volumes', mount.name);
@@ -190,14 +203,20 @@ class Pod {
       if (volume.configMap) {
         const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name);
         if (!configMap) throw new Error(`volume ${mount.name}: no ConfigMap ${volume.configMap.name}`);
-        for (const [name, text] of Object.entries<string>(configMap.data)) writeMounted(path.join(dir, name), text, volume.configMap.defaultMode ?? 0o644);
+        for (const [name, text] of Object.entries<string>(configMap.data))
+          writeMounted(path.join(dir, name), text, volume.configMap.defaultMode ?? 0o644);
       } else if (volume.projected) {
         for (const secret of volume.projected.sources.flatMap((s: any) => (s.secret ? [s.secret] : []))) {
           for (const item of secret.items ?? []) {
             const password = hostilePassword();
             this.passwords.set(item.path, password);
             this.secrets.set(`${secret.name}/${item.key}`, password);
-            writeMounted(path.join(dir, item.path), password, item.mode ?? volume.projected.defaultMode ?? 0o644, asRoot ? user.gid : undefined);
+            writeMounted(
+              path.join(dir, item.path),
+              password,
+              item.mode ?? volume.projected.defaultMode ?? 0o644,
+              asRoot ? user.gid : undefined,
+            );
           }
         }
       } else {
@@ -268,13 +287,34 @@ async function startServer({ user, bin }: Host, pod: Pod, port: number): Promise
   const serverEnv = { PATH: `${bin}:${process.env.PATH}`, LC_ALL: 'C' };
   await user.run(
     path.join(bin, 'initdb'),
-    ['--pgdata', pgdata, `--username=${env.POSTGRES_USER}`, `--pwfile=${env.POSTGRES_PASSWORD_FILE}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync', ...(env.POSTGRES_INITDB_ARGS ?? '').split(/\s+/).filter(Boolean)],
+    [
+      '--pgdata',
+      pgdata,
+      `--username=${env.POSTGRES_USER}`,
+      `--pwfile=${env.POSTGRES_PASSWORD_FILE}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+      ...(env.POSTGRES_INITDB_ARGS ?? '').split(/\s+/).filter(Boolean),
+    ],
     { env: serverEnv },
   );
-  const own: Array<[string, string]> = [['listen_addresses', '127.0.0.1'], ['port', String(port)], ['unix_socket_directories', pod.local(SOCKET_MOUNT)], ['password_encryption', 'scram-sha-256'], ['fsync', 'off']];
+  const own: Array<[string, string]> = [
+    ['listen_addresses', '127.0.0.1'],
+    ['port', String(port)],
+    ['unix_socket_directories', pod.local(SOCKET_MOUNT)],
+    ['password_encryption', 'scram-sha-256'],
+    ['fsync', 'off'],
+  ];
   fs.appendFileSync(path.join(pgdata, 'postgresql.conf'), configLines([...settingsOf(pod.container), ...own]));
   const log = path.join(path.dirname(pgdata), 'server.log');
-  const stop = () => user.run(path.join(bin, 'pg_ctl'), ['stop', '--pgdata', pgdata, '--mode=immediate'], { env: serverEnv }).then(() => undefined, () => undefined);
+  const stop = () =>
+    user.run(path.join(bin, 'pg_ctl'), ['stop', '--pgdata', pgdata, '--mode=immediate'], { env: serverEnv }).then(
+      () => undefined,
+      () => undefined,
+    );
   try {
     await user.run(path.join(bin, 'pg_ctl'), ['start', '--pgdata', pgdata, '--wait', '--timeout=60', `--log=${log}`], { env: serverEnv });
   } catch (error) {
@@ -287,7 +327,11 @@ async function startServer({ user, bin }: Host, pod: Pod, port: number): Promise
 /** The image's docker_setup_db: POSTGRES_DB created by POSTGRES_USER over the socket, when missing. */
 async function createDatabase(c: Cluster): Promise<void> {
   const sql = `SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') AS missing \\gset\n\\if :missing\nCREATE DATABASE :"db";\n\\endif\n`;
-  await c.host.user.run('psql', ['-v', 'ON_ERROR_STOP=1', '--username', c.admin, '--no-password', '--no-psqlrc', '--dbname', 'postgres', '--set', `db=${c.database}`], { input: sql, env: c.initEnv });
+  await c.host.user.run(
+    'psql',
+    ['-v', 'ON_ERROR_STOP=1', '--username', c.admin, '--no-password', '--no-psqlrc', '--dbname', 'postgres', '--set', `db=${c.database}`],
+    { input: sql, env: c.initEnv },
+  );
 }
 
 /** The image's init step: the harness, as the server user, over the socket. */
@@ -315,7 +359,10 @@ function login(c: Cluster, role: string, sql: string, password = c.passwords.get
     PGPASSFILE: '/dev/null',
     PGCONNECT_TIMEOUT: '10',
   };
-  return exec(path.join(c.host.bin, 'psql'), ['--no-psqlrc', '--quiet', '--no-align', '--tuples-only', '-v', 'ON_ERROR_STOP=1'], { input: sql, env }).then((out) => out.trim());
+  return exec(path.join(c.host.bin, 'psql'), ['--no-psqlrc', '--quiet', '--no-align', '--tuples-only', '-v', 'ON_ERROR_STOP=1'], {
+    input: sql,
+    env,
+  }).then((out) => out.trim());
 }
 
 /** What a failed command printed, from exec's error. */
@@ -352,7 +399,11 @@ class Findings {
   /** Expects run to fail with message. */
   async expectRefused(c: Cluster, what: string, run: Promise<unknown>, message: string): Promise<void> {
     const error = await refusal(run);
-    this.expect(c, error?.includes(message) === true, `${what}: expected "${message}", got ${error === undefined ? 'success' : `"${error}"`}`);
+    this.expect(
+      c,
+      error?.includes(message) === true,
+      `${what}: expected "${message}", got ${error === undefined ? 'success' : `"${error}"`}`,
+    );
   }
 
   /** Expects run to fail with message; counts a permission check. */
@@ -372,16 +423,29 @@ async function checkLogins(c: Cluster, f: Findings): Promise<number> {
     const who = await login(c, role, 'SELECT current_user').catch((e: Error) => e.message);
     f.expect(c, who === role, `${role} cannot log in over TCP with its password: ${who}`);
     if (who === role) ok++;
-    await f.expectRefused(c, `${role} with a wrong password`, login(c, role, 'SELECT 1', `${c.passwords.get(role)}x`), `password authentication failed for user "${role}"`);
+    await f.expectRefused(
+      c,
+      `${role} with a wrong password`,
+      login(c, role, 'SELECT 1', `${c.passwords.get(role)}x`),
+      `password authentication failed for user "${role}"`,
+    );
   }
-  const notScram = await login(c, c.admin, `SELECT string_agg(rolname, ', ') FROM pg_authid WHERE rolcanlogin AND coalesce(rolpassword, '') NOT LIKE 'SCRAM-SHA-256$%'`);
+  const notScram = await login(
+    c,
+    c.admin,
+    `SELECT string_agg(rolname, ', ') FROM pg_authid WHERE rolcanlogin AND coalesce(rolpassword, '') NOT LIKE 'SCRAM-SHA-256$%'`,
+  );
   f.expect(c, notScram === '', `login roles without a SCRAM-SHA-256 verifier: ${notScram}`);
   return ok;
 }
 
 /** The manifests name the expected admin, database and roles, and the database is the admin's. */
 async function checkOwnership(c: Cluster, f: Findings): Promise<void> {
-  f.expect(c, c.admin === c.expected.admin && c.database === c.expected.database, `POSTGRES_USER/POSTGRES_DB are ${c.admin}/${c.database}, not ${c.expected.admin}/${c.expected.database}`);
+  f.expect(
+    c,
+    c.admin === c.expected.admin && c.database === c.expected.database,
+    `POSTGRES_USER/POSTGRES_DB are ${c.admin}/${c.database}, not ${c.expected.admin}/${c.expected.database}`,
+  );
   const roles = [...c.passwords.keys()].sort().join(', ');
   const expected = [c.expected.admin, ...Object.keys(c.expected.services)].sort().join(', ');
   f.expect(c, roles === expected, `the role password files are ${roles}, not ${expected}`);
@@ -414,12 +478,32 @@ async function checkOwnSchemas(c: Cluster, f: Findings): Promise<void> {
 async function checkDenials(c: Cluster, f: Findings): Promise<void> {
   for (const [role, schema] of Object.entries(c.expected.services)) {
     for (const other of Object.values(c.expected.services).filter((s) => s !== schema)) {
-      await f.expectDenied(c, `${role} reads ${other}`, login(c, role, `SELECT * FROM ${other}.verify_items`), `permission denied for schema ${other}`);
-      await f.expectDenied(c, `${role} creates in ${other}`, login(c, role, `CREATE TABLE ${other}.intruder (id int)`), `permission denied for schema ${other}`);
+      await f.expectDenied(
+        c,
+        `${role} reads ${other}`,
+        login(c, role, `SELECT * FROM ${other}.verify_items`),
+        `permission denied for schema ${other}`,
+      );
+      await f.expectDenied(
+        c,
+        `${role} creates in ${other}`,
+        login(c, role, `CREATE TABLE ${other}.intruder (id int)`),
+        `permission denied for schema ${other}`,
+      );
     }
-    await f.expectDenied(c, `${role} creates in public`, login(c, role, 'CREATE TABLE public.intruder (id int)'), 'permission denied for schema public');
+    await f.expectDenied(
+      c,
+      `${role} creates in public`,
+      login(c, role, 'CREATE TABLE public.intruder (id int)'),
+      'permission denied for schema public',
+    );
     await f.expectDenied(c, `${role} creates a role`, login(c, role, 'CREATE ROLE verify_sneaky'), 'permission denied to create role');
-    await f.expectDenied(c, `${role} creates a database`, login(c, role, 'CREATE DATABASE verify_sneaky'), 'permission denied to create database');
+    await f.expectDenied(
+      c,
+      `${role} creates a database`,
+      login(c, role, 'CREATE DATABASE verify_sneaky'),
+      'permission denied to create database',
+    );
   }
 }
 
@@ -429,7 +513,12 @@ async function checkClosedToPublic(c: Cluster, f: Findings): Promise<void> {
   const outsider = { role: 'verify_outsider', password: crypto.randomBytes(12).toString('hex') };
   await login(c, c.admin, `CREATE ROLE ${outsider.role} LOGIN PASSWORD '${outsider.password}'`);
   try {
-    await f.expectDenied(c, 'a role granted nothing connects', login(c, outsider.role, 'SELECT 1', outsider.password), `permission denied for database "${c.database}"`);
+    await f.expectDenied(
+      c,
+      'a role granted nothing connects',
+      login(c, outsider.role, 'SELECT 1', outsider.password),
+      `permission denied for database "${c.database}"`,
+    );
   } finally {
     await login(c, c.admin, `DROP ROLE ${outsider.role}`);
   }
@@ -456,8 +545,16 @@ async function checkNearest(c: Cluster, f: Findings, table: string, setup = ''):
     SELECT 'nearest ' || string_agg(id::text, ',') FROM (${query}) n;`;
   const out = await login(c, c.expected.vectorRole, sql).catch((e: Error) => e.message);
   f.searches++;
-  f.expect(c, out.includes(`Index Scan using ${table}_hnsw`), `${c.expected.vectorRole}: the nearest-neighbour query on ${table} does not use the HNSW index:\n${out}`);
-  f.expect(c, /^nearest 123,/m.test(out), `${c.expected.vectorRole}: row 123 of ${table} is not the nearest to itself moved a little:\n${out}`);
+  f.expect(
+    c,
+    out.includes(`Index Scan using ${table}_hnsw`),
+    `${c.expected.vectorRole}: the nearest-neighbour query on ${table} does not use the HNSW index:\n${out}`,
+  );
+  f.expect(
+    c,
+    /^nearest 123,/m.test(out),
+    `${c.expected.vectorRole}: row 123 of ${table} is not the nearest to itself moved a little:\n${out}`,
+  );
 }
 
 /** The vector role stores vector(384) rows and finds the nearest through an HNSW index. */
@@ -490,8 +587,15 @@ async function snapshot(c: Cluster): Promise<Record<string, unknown[] | null>> {
 }
 
 /** Records what differs between two snapshots, as changed by what. */
-function expectUnchanged(c: Cluster, f: Findings, what: string, before: Record<string, unknown[] | null>, after: Record<string, unknown[] | null>): void {
-  for (const key of Object.keys(before)) f.expect(c, changes(before[key], after[key]) === '', `${what} changes ${key}: ${changes(before[key], after[key])}`);
+function expectUnchanged(
+  c: Cluster,
+  f: Findings,
+  what: string,
+  before: Record<string, unknown[] | null>,
+  after: Record<string, unknown[] | null>,
+): void {
+  for (const key of Object.keys(before))
+    f.expect(c, changes(before[key], after[key]) === '', `${what} changes ${key}: ${changes(before[key], after[key])}`);
 }
 
 /** A second run of the init files exits 0, changes nothing, and every role still logs in. */
@@ -542,7 +646,8 @@ function backupEnv(c: Cluster, container: any, folder: string): Record<string, s
   for (const { name, value, valueFrom } of container.env ?? []) {
     const ref = valueFrom?.secretKeyRef;
     const secret = ref && c.secrets.get(`${ref.name}/${ref.key}`);
-    if (ref && secret === undefined) throw new Error(`the backup's ${name} is key ${ref.key} of Secret ${ref.name}, which the postgres container does not mount`);
+    if (ref && secret === undefined)
+      throw new Error(`the backup's ${name} is key ${ref.key} of Secret ${ref.name}, which the postgres container does not mount`);
     env[name] = secret ?? value;
   }
   return { ...env, ...overTcp(c), BACKUP_DIR: folder };
@@ -580,7 +685,11 @@ async function runBackup(c: Cluster, f: Findings, container: any): Promise<strin
   const [newest = 'no dump'] = left;
   const isNew = !older.includes(newest) && new RegExp(`^${env.PGDATABASE}-\\d{8}T\\d{6}Z\\.dump$`).test(newest);
   const expected = [newest, ...older.slice(0, keep - 1)];
-  f.expect(c, isNew && left.join() === expected.join(), `after the backup (KEEP=${keep}) the folder holds ${left.join(', ') || 'nothing'}; expected its new dump and the ${keep - 1} newest older ones, nothing else`);
+  f.expect(
+    c,
+    isNew && left.join() === expected.join(),
+    `after the backup (KEEP=${keep}) the folder holds ${left.join(', ') || 'nothing'}; expected its new dump and the ${keep - 1} newest older ones, nothing else`,
+  );
   const dump = path.join(folder, newest);
   const list = await c.host.user.run('pg_restore', ['--list', dump], { env }).catch(printed);
   f.expect(c, list.includes('Format: CUSTOM'), `${newest} is not a custom-format archive: ${list}`);
@@ -608,12 +717,20 @@ async function checkBackupRestore(c: Cluster, f: Findings, container: any): Prom
   await runInitFiles(c);
   const [command, ...args] = restoreArgs(c.database, c.admin, dump);
   const error = await refusal(c.host.user.run(command, args, { env: { ...overTcp(c), PGPASSWORD: c.passwords.get(c.admin)! } }));
-  f.expect(c, error === undefined, `the documented restore (${restoreArgs(c.database, c.admin).join(' ')}) fails on a fresh database: ${error}`);
+  f.expect(
+    c,
+    error === undefined,
+    `the documented restore (${restoreArgs(c.database, c.admin).join(' ')}) fails on a fresh database: ${error}`,
+  );
   if (error !== undefined) return;
   expectUnchanged(c, f, 'the backup and restore', catalog, await snapshot(c));
   const after = await checksums(c);
   for (const table of new Set([...before.keys(), ...after.keys()])) {
-    f.expect(c, before.get(table) === after.get(table), `table ${table}: ${before.get(table) ?? 'missing'} before the backup, ${after.get(table) ?? 'missing'} after the restore`);
+    f.expect(
+      c,
+      before.get(table) === after.get(table),
+      `table ${table}: ${before.get(table) ?? 'missing'} before the backup, ${after.get(table) ?? 'missing'} after the restore`,
+    );
   }
   for (const [i, { role, table }] of tables.entries()) {
     const now = await login(c, role, readBack(table)).catch(printed);
@@ -639,8 +756,25 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
   const pod = new Pod(objects, found.container, found.volumes, dir, host.user);
   const port = await freePort();
   const env = pod.env();
-  const initEnv = { ...env, PATH: `${host.bin}:${process.env.PATH}`, PGHOST: pod.local(SOCKET_MOUNT), PGPORT: String(port), INITDB_DIR: pod.local(INITDB_MOUNT) };
-  const c: Cluster = { system, expected, host, port, admin: env.POSTGRES_USER, database: env.POSTGRES_DB ?? env.POSTGRES_USER, passwords: pod.passwords, secrets: pod.secrets, initEnv, dir };
+  const initEnv = {
+    ...env,
+    PATH: `${host.bin}:${process.env.PATH}`,
+    PGHOST: pod.local(SOCKET_MOUNT),
+    PGPORT: String(port),
+    INITDB_DIR: pod.local(INITDB_MOUNT),
+  };
+  const c: Cluster = {
+    system,
+    expected,
+    host,
+    port,
+    admin: env.POSTGRES_USER,
+    database: env.POSTGRES_DB ?? env.POSTGRES_USER,
+    passwords: pod.passwords,
+    secrets: pod.secrets,
+    initEnv,
+    dir,
+  };
   const stop = await startServer(host, pod, port);
   try {
     f.servers++;
@@ -662,7 +796,8 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
 
 export const postgres: Check = {
   name: 'postgres',
-  description: 'the init files of every system on a real PostgreSQL + pgvector server, with logins over TCP, and a backup/restore round trip',
+  description:
+    'the init files of every system on a real PostgreSQL + pgvector server, with logins over TCP, and a backup/restore round trip',
   run: () =>
     withTempDir('verify-postgres-', async (root) => {
       const host = await prepareHost(root);
@@ -672,7 +807,9 @@ export const postgres: Check = {
         await verifySystem(name, host, path.join(root, name), f).catch((error: Error) => f.problems.push(`${name}: ${error.message}`));
       }
       if (f.problems.length > 0) throw new Error(f.problems.join('\n'));
-      return `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
-        `${f.roundTrips} backup/restore round trips (${f.tables} tables, ${f.rows} rows, checksums equal, keep=${[...f.keeps].join('/')} enforced)`;
+      return (
+        `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
+        `${f.roundTrips} backup/restore round trips (${f.tables} tables, ${f.rows} rows, checksums equal, keep=${[...f.keeps].join('/')} enforced)`
+      );
     }),
 };

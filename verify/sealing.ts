@@ -48,7 +48,8 @@ export const sealing: Check = {
       const secretsFile = path.join(dir, `${ENV}.env`);
       fs.writeFileSync(secretsFile, provided.map((k, i) => `${k.key}=${HOSTILE[i % HOSTILE.length]}\n`).join(''));
       const sealedDir = path.join(dir, 'sealed');
-      const seal = (...extra: string[]) => tsx('scripts/seal.ts', [ENV, '--cert', cert, '--secrets-file', secretsFile, '--sealed-dir', sealedDir, ...extra]);
+      const seal = (...extra: string[]) =>
+        tsx('scripts/seal.ts', [ENV, '--cert', cert, '--secrets-file', secretsFile, '--sealed-dir', sealedDir, ...extra]);
       const sealedFile = () => fs.readFileSync(path.join(sealedDir, `${ENV}.yaml`), 'utf8');
       await seal();
       // Sealing unchanged values again keeps every ciphertext (no churn in dist/); --rotate changes them all.
@@ -72,8 +73,12 @@ export const sealing: Check = {
         if (objects.some((o) => o.kind === 'Secret')) problems.push(`${folder}: holds a plain Secret`);
         const opened = new Map<string, Record<string, string>>();
         for (const sealed of objects.filter((o) => o.kind === 'SealedSecret')) {
-          const secret = YAML.parse(await exec(kubeseal, ['--recovery-unseal', '--recovery-private-key', key, '-o', 'yaml'], { input: YAML.stringify(sealed) }));
-          const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+          const secret = YAML.parse(
+            await exec(kubeseal, ['--recovery-unseal', '--recovery-private-key', key, '-o', 'yaml'], { input: YAML.stringify(sealed) }),
+          );
+          const data = Object.fromEntries(
+            Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+          );
           opened.set(`${secret.metadata.namespace}/${secret.metadata.name}`, data);
           secrets++;
         }
@@ -90,7 +95,8 @@ export const sealing: Check = {
         for (const ref of referencedKeys(objects)) {
           references++;
           const [name, k] = ref.split('/');
-          if (opened.get(`${namespace}/${name}`)?.[k] === undefined) problems.push(`${folder}: a workload reads ${ref}, which no SealedSecret provides`);
+          if (opened.get(`${namespace}/${name}`)?.[k] === undefined)
+            problems.push(`${folder}: a workload reads ${ref}, which no SealedSecret provides`);
         }
       }
       if (churn) problems.push('sealing unchanged values again changed sealed/prod.yaml: dist/ would churn');

@@ -17,7 +17,10 @@ const peer = (namespace: string, podLabels: object) => ({
 const inKubeSystem = (podLabels: object) => peer('kube-system', podLabels);
 const DNS = {
   to: [inKubeSystem({ 'k8s-app': 'kube-dns' })],
-  ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+  ports: [
+    { protocol: 'UDP', port: 53 },
+    { protocol: 'TCP', port: 53 },
+  ],
 };
 const pods = (name: string) => [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': 'sys' } } }];
 const tcp = (port: number) => [{ protocol: 'TCP', port }];
@@ -78,7 +81,10 @@ describe('BackendNetwork, all props', () => {
       traefik: { namespace: 'ingress', podLabels: { app: 'edge' } },
       dns: { namespace: 'dns', podLabels: { app: 'coredns' } },
     };
-    const connections = [{ from: TRAEFIK, to: 'api', port: 80 }, { from: 'api', to: INTERNET, port: 443 }];
+    const connections = [
+      { from: TRAEFIK, to: 'api', port: 80 },
+      { from: 'api', to: INTERNET, port: 443 },
+    ];
     const { policy: p } = build({ workloads: ['api'], connections }, cluster);
     expect(p('api').spec.ingress[0].from).toEqual([peer('ingress', { app: 'edge' })]);
     expect(p('api').spec.egress[0].to).toEqual([peer('dns', { app: 'coredns' })]);
@@ -87,8 +93,13 @@ describe('BackendNetwork, all props', () => {
   test('a policy selects the pods of the PythonService of that name in the same system', () => {
     const chart = testChart();
     new PythonService(chart, 'api', {
-      identity: { name: 'api', component: 'api', version: '1' }, image: 'a:1', replicas: 1, resources: SMALL_RESOURCES, env: {},
-      http: { port: 8000, healthPath: '/' }, waitFor: { host: 'db', port: 5432, image: 'pg:17' },
+      identity: { name: 'api', component: 'api', version: '1' },
+      image: 'a:1',
+      replicas: 1,
+      resources: SMALL_RESOURCES,
+      env: {},
+      http: { port: 8000, healthPath: '/' },
+      waitFor: { host: 'db', port: 5432, image: 'pg:17' },
     });
     new BackendNetwork(chart, 'network', { workloads: ['api'], connections: [{ from: TRAEFIK, to: 'api', port: 8000 }] });
     const objects = synth(chart);
@@ -102,15 +113,23 @@ describe('BackendNetwork invariants', () => {
     ['from', { from: 'ghost', to: 'api', port: 1 }],
     ['to', { from: 'api', to: 'ghost', port: 1 }],
   ])('a connection whose %s names an unknown workload throws', (_, connection) => {
-    expect(() => build({ workloads: ['api'], connections: [connection] }))
-      .toThrow('connection names "ghost", which is not a workload of sys');
+    expect(() => build({ workloads: ['api'], connections: [connection] })).toThrow(
+      'connection names "ghost", which is not a workload of sys',
+    );
   });
 
   test('no policy is written with an empty ingress or egress list', () => {
-    const connections = [{ from: 'a', to: 'b', port: 1 }, { from: INTERNET, to: 'c', port: 2 }];
+    const connections = [
+      { from: 'a', to: 'b', port: 1 },
+      { from: INTERNET, to: 'c', port: 2 },
+    ];
     const { policies } = build({ workloads: ['a', 'b', 'c'], connections });
     for (const p of policies) for (const side of ['ingress', 'egress']) expect(p.spec[side] ?? ['absent']).not.toEqual([]);
-    expect(policies.map((p) => [p.metadata.name, 'ingress' in p.spec, 'egress' in p.spec]))
-      .toEqual([['default-deny', false, false], ['a', false, true], ['b', true, false], ['c', true, false]]);
+    expect(policies.map((p) => [p.metadata.name, 'ingress' in p.spec, 'egress' in p.spec])).toEqual([
+      ['default-deny', false, false],
+      ['a', false, true],
+      ['b', true, false],
+      ['c', true, false],
+    ]);
   });
 });

@@ -29,11 +29,17 @@ describe('kubeScoreIgnore', () => {
     const admin = { role: 'a', secretName: 'a' };
     new PgvectorPostgres(chart, 'db', { name: 'db', config: postgresConfig(), database: 'd', admin, initScriptsDir: NO_INIT_SCRIPTS });
     new PythonService(chart, 'api', {
-      identity: { name: 'api', component: 'api', version: '1' }, image: 'a:1', replicas: 1, env: {},
+      identity: { name: 'api', component: 'api', version: '1' },
+      image: 'a:1',
+      replicas: 1,
+      env: {},
       resources: SMALL_RESOURCES,
-      http: { port: 80, healthPath: '/' }, waitFor: { host: 'db', port: 5432, image: 'pg:17' },
+      http: { port: 80, healthPath: '/' },
+      waitFor: { host: 'db', port: 5432, image: 'pg:17' },
     });
-    const annotated = synth(chart).map((o) => o.metadata.annotations ?? {}).filter((a) => a['kube-score/ignore']);
+    const annotated = synth(chart)
+      .map((o) => o.metadata.annotations ?? {})
+      .filter((a) => a['kube-score/ignore']);
     expect(annotated.map((a) => a['kube-score/ignore'])).toEqual([
       'container-image-pull-policy,container-security-context-user-group-id',
       'container-image-pull-policy,container-security-context-user-group-id',

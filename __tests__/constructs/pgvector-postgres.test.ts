@@ -7,7 +7,16 @@ import { PGVECTOR_IMAGE } from '../../charts/constructs/postgres-config';
 import { postgresCpuSettings, postgresMemorySettings } from '../../charts/constructs/postgres-settings';
 import { EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
 import {
-  ARM64_TERMS, danglingMounts, envOf, nodeTerms, one, postgresConfig, restrictedViolations, selects, synth, testChart,
+  ARM64_TERMS,
+  danglingMounts,
+  envOf,
+  nodeTerms,
+  one,
+  postgresConfig,
+  restrictedViolations,
+  selects,
+  synth,
+  testChart,
 } from '../support/construct-chart';
 
 const sqlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgvector-sql-'));
@@ -32,18 +41,29 @@ describe('PgvectorPostgres, minimal props', () => {
   const { db, objects, sts, pod, pg, settings, passwords } = build();
 
   test('makes the init ConfigMap, a Service and a headless Service, the StatefulSet and (backups on by default) a CronJob', () => {
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort())
-      .toEqual(['ConfigMap/db-init', 'CronJob/db-backup', 'Service/db', 'Service/db-headless', 'StatefulSet/db']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/db-init',
+      'CronJob/db-backup',
+      'Service/db',
+      'Service/db-headless',
+      'StatefulSet/db',
+    ]);
     expect(objects.every((o) => o.metadata.namespace === 'ns')).toBe(true);
     expect([db.host, db.port, db.image, db.backupClaim, db.scrapers]).toEqual(['db', 5432, PGVECTOR_IMAGE, 'backups-db-0', []]);
   });
 
   test('labels its objects and pod as the database of the system, versioned by the image tag', () => {
     const database = objects.filter((o) => o.kind !== 'CronJob').map((o) => o.metadata.labels);
-    expect([...database, sts.spec.template.metadata.labels]).toEqual(Array(5).fill({
-      'app.kubernetes.io/name': 'db', 'app.kubernetes.io/instance': 'sys', 'app.kubernetes.io/component': 'database',
-      'app.kubernetes.io/part-of': 'sys', 'app.kubernetes.io/version': '0.8.1-pg17-bookworm', 'app.kubernetes.io/managed-by': 'cdk8s',
-    }));
+    expect([...database, sts.spec.template.metadata.labels]).toEqual(
+      Array(5).fill({
+        'app.kubernetes.io/name': 'db',
+        'app.kubernetes.io/instance': 'sys',
+        'app.kubernetes.io/component': 'database',
+        'app.kubernetes.io/part-of': 'sys',
+        'app.kubernetes.io/version': '0.8.1-pg17-bookworm',
+        'app.kubernetes.io/managed-by': 'cdk8s',
+      }),
+    );
   });
 
   test('both Services select the pod, on ports the container declares; the headless one governs the StatefulSet', () => {
@@ -62,9 +82,10 @@ describe('PgvectorPostgres, minimal props', () => {
   test('mounts only volumes or claim templates that exist; claim templates are complete and on the cluster storage class', () => {
     expect(danglingMounts(sts.spec.template, sts.spec.volumeClaimTemplates)).toEqual([]);
     const claim = (t: any) => [t.apiVersion, t.kind, t.metadata.name, t.spec.storageClassName, t.spec.resources.requests.storage];
-    expect(sts.spec.volumeClaimTemplates.map(claim))
-      .toEqual([['v1', 'PersistentVolumeClaim', 'data', 'local-path', '1Gi'],
-        ['v1', 'PersistentVolumeClaim', 'backups', 'local-path', '10Gi']]);
+    expect(sts.spec.volumeClaimTemplates.map(claim)).toEqual([
+      ['v1', 'PersistentVolumeClaim', 'data', 'local-path', '1Gi'],
+      ['v1', 'PersistentVolumeClaim', 'backups', 'local-path', '10Gi'],
+    ]);
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
     expect(pg.volumeMounts).toContainEqual({ name: 'backups', mountPath: '/backups', readOnly: true });
   });
@@ -80,8 +101,11 @@ describe('PgvectorPostgres, minimal props', () => {
     expect(passwords).toEqual([{ secret: { name: 'db-app-admin', items: [{ key: 'password', path: 'app_admin' }] } }]);
     const mount = pg.volumeMounts.find((m: any) => m.name === 'role-passwords').mountPath;
     expect(envOf(pg)).toEqual({
-      POSTGRES_USER: 'app_admin', POSTGRES_DB: 'app', POSTGRES_PASSWORD_FILE: `${mount}/app_admin`,
-      PGDATA: '/var/lib/postgresql/data/pgdata', DB_ROLE_PASSWORDS_DIR: mount,
+      POSTGRES_USER: 'app_admin',
+      POSTGRES_DB: 'app',
+      POSTGRES_PASSWORD_FILE: `${mount}/app_admin`,
+      PGDATA: '/var/lib/postgresql/data/pgdata',
+      DB_ROLE_PASSWORDS_DIR: mount,
     });
   });
 
@@ -92,8 +116,11 @@ describe('PgvectorPostgres, minimal props', () => {
 
   test('is restricted as uid 999 with requests equal to limits, an in-memory /dev/shm of a quarter of the limit, no arch pin', () => {
     expect(restrictedViolations(pod)).toEqual([]);
-    expect([pod.securityContext.runAsUser, pg.securityContext.runAsUser, pg.securityContext.readOnlyRootFilesystem])
-      .toEqual([999, 999, true]);
+    expect([pod.securityContext.runAsUser, pg.securityContext.runAsUser, pg.securityContext.readOnlyRootFilesystem]).toEqual([
+      999,
+      999,
+      true,
+    ]);
     for (const r of ['cpu', 'memory']) expect(pg.resources.requests[r]).toBe(pg.resources.limits[r]);
     expect(pod.volumes.find((v: any) => v.name === 'shm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '128Mi' });
     expect(nodeTerms(pod)).toBeUndefined();
@@ -107,18 +134,27 @@ describe('PgvectorPostgres, minimal props', () => {
 
 describe('PgvectorPostgres, all props', () => {
   const config = postgresConfig({
-    storage: '5Gi', resources: { cpu: '2', memory: '2Gi' }, maxConnections: 50,
-    backup: { storageClass: 'nfs', size: '20Gi' }, metrics: { enabled: true },
+    storage: '5Gi',
+    resources: { cpu: '2', memory: '2Gi' },
+    maxConnections: 50,
+    backup: { storageClass: 'nfs', size: '20Gi' },
+    metrics: { enabled: true },
   });
   const props = {
-    config, serviceRoles: [{ role: 'svc', secretName: 'db-svc' }], initEnv: { APP_SCHEMA: 'books' },
-    extraSettings: { work_mem: '8MB', 'cron.database_name': 'app' }, initdbArgs: '--data-checksums',
+    config,
+    serviceRoles: [{ role: 'svc', secretName: 'db-svc' }],
+    initEnv: { APP_SCHEMA: 'books' },
+    extraSettings: { work_mem: '8MB', 'cron.database_name': 'app' },
+    initdbArgs: '--data-checksums',
   };
   const { db, objects, sts, pod, pg, settings, passwords } = build(props, { arm64: true, storageClass: 'ssd' });
 
   test('mounts a password file per role: admin, service roles, then the exporter', () => {
-    expect(passwords.map((s: any) => [s.secret.name, s.secret.items[0].path]))
-      .toEqual([['db-app-admin', 'app_admin'], ['db-svc', 'svc'], [roleSecretName(EXPORTER_ROLE), EXPORTER_ROLE]]);
+    expect(passwords.map((s: any) => [s.secret.name, s.secret.items[0].path])).toEqual([
+      ['db-app-admin', 'app_admin'],
+      ['db-svc', 'svc'],
+      [roleSecretName(EXPORTER_ROLE), EXPORTER_ROLE],
+    ]);
   });
 
   test('passes initEnv and initdbArgs to the container', () => {
@@ -131,8 +167,12 @@ describe('PgvectorPostgres, all props', () => {
   });
 
   test('claims the configured sizes: data on the cluster class, backups on their own', () => {
-    expect(sts.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.storageClassName, t.spec.resources.requests.storage]))
-      .toEqual([['data', 'ssd', '5Gi'], ['backups', 'nfs', '20Gi']]);
+    expect(
+      sts.spec.volumeClaimTemplates.map((t: any) => [t.metadata.name, t.spec.storageClassName, t.spec.resources.requests.storage]),
+    ).toEqual([
+      ['data', 'ssd', '5Gi'],
+      ['backups', 'nfs', '20Gi'],
+    ]);
   });
 
   test('pins the database and its backup to arm64', () => {
@@ -143,8 +183,10 @@ describe('PgvectorPostgres, all props', () => {
   test('metrics: a restricted exporter sidecar on a named port the Service exposes, scrape annotations, and its scrapers', () => {
     const exporter = pod.containers.find((c: any) => c.name === 'metrics');
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9187, protocol: 'TCP' }]);
-    expect(one(objects, 'Service', 'db').spec.ports.map((p: any) => [p.name, p.port, p.targetPort]))
-      .toEqual([['postgres', 5432, 'postgres'], ['metrics', 9187, 'metrics']]);
+    expect(one(objects, 'Service', 'db').spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([
+      ['postgres', 5432, 'postgres'],
+      ['metrics', 9187, 'metrics'],
+    ]);
     expect(one(objects, 'Service', 'db-headless').spec.ports.map((p: any) => p.name)).toEqual(['postgres']);
     expect(envOf(exporter).DATA_SOURCE_PASS).toEqual({ secretKeyRef: { name: roleSecretName(EXPORTER_ROLE), key: 'password' } });
     expect(sts.spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9187' });
@@ -154,8 +196,8 @@ describe('PgvectorPostgres, all props', () => {
   });
 
   test('the /dev/shm size follows the memory limit, capped at 1Gi', () => {
-    const shm = (memory: string) => build({ config: postgresConfig({ resources: { cpu: '1', memory } }) }).pod.volumes
-      .find((v: any) => v.name === 'shm');
+    const shm = (memory: string) =>
+      build({ config: postgresConfig({ resources: { cpu: '1', memory } }) }).pod.volumes.find((v: any) => v.name === 'shm');
     expect([shm('2Gi').emptyDir.sizeLimit, shm('8Gi').emptyDir.sizeLimit]).toEqual(['512Mi', '1024Mi']);
   });
 
@@ -171,11 +213,17 @@ describe('PgvectorPostgres, all props', () => {
     const { pod: withMetrics } = build({ config: postgresConfig({ metrics: { enabled: true } }) });
     expect(withMetrics.containers.map((c: any) => c.name)).toEqual(['postgres', 'metrics']);
     for (const c of withMetrics.containers) {
-      expect([c.name, c.resources.requests.cpu, c.resources.requests.memory]).toEqual([c.name, c.resources.limits.cpu, c.resources.limits.memory]);
+      expect([c.name, c.resources.requests.cpu, c.resources.requests.memory]).toEqual([
+        c.name,
+        c.resources.limits.cpu,
+        c.resources.limits.memory,
+      ]);
     }
   });
 
   test('two init scripts of the same name in the common and the system folder are refused, not silently replaced', () => {
-    expect(() => build({ initScriptsDir: path.join(__dirname, '..', '..', 'sql', 'common') })).toThrow('init script 90-metrics-role.sh is in two of');
+    expect(() => build({ initScriptsDir: path.join(__dirname, '..', '..', 'sql', 'common') })).toThrow(
+      'init script 90-metrics-role.sh is in two of',
+    );
   });
 });

@@ -6,7 +6,18 @@ import * as path from 'path';
 import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
 import { BACKUP_SCRIPT, PostgresBackup } from '../../charts/constructs/postgres-backup';
 import { backupSchema } from '../../charts/constructs/postgres-config';
-import { ARM64_TERMS, NO_INIT_SCRIPTS, danglingMounts, envOf, nodeTerms, one, postgresConfig, restrictedViolations, synth, testChart } from '../support/construct-chart';
+import {
+  ARM64_TERMS,
+  NO_INIT_SCRIPTS,
+  danglingMounts,
+  envOf,
+  nodeTerms,
+  one,
+  postgresConfig,
+  restrictedViolations,
+  synth,
+  testChart,
+} from '../support/construct-chart';
 
 const admin = { role: 'app_admin', secretName: 'db-app-admin' };
 
@@ -22,8 +33,11 @@ describe('PostgresBackup through PgvectorPostgres', () => {
     const { db, objects } = withDatabase({});
     const cron = one(objects, 'CronJob');
     const sts = one(objects, 'StatefulSet');
-    expect([db.backup?.name, cron.metadata.name, cron.metadata.labels['app.kubernetes.io/name']])
-      .toEqual(['pg-backup', 'pg-backup', 'pg-backup']);
+    expect([db.backup?.name, cron.metadata.name, cron.metadata.labels['app.kubernetes.io/name']]).toEqual([
+      'pg-backup',
+      'pg-backup',
+      'pg-backup',
+    ]);
     const pod = cron.spec.jobTemplate.spec.template.spec;
     const claimName = pod.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim.claimName;
     expect(claimName).toBe(`${sts.spec.volumeClaimTemplates[1].metadata.name}-${sts.metadata.name}-0`);
@@ -63,7 +77,12 @@ describe('PostgresBackup alone', () => {
     expect([cron.spec.schedule, cron.spec.timeZone]).toEqual(['0 2 * * MON-FRI', 'Europe/Paris']);
     const c = pod.containers[0];
     expect(envOf(c)).toEqual({
-      PGHOST: 'store', PGPORT: '6543', PGUSER: 'app_admin', PGDATABASE: 'books', BACKUP_DIR: '/backups', KEEP: '3',
+      PGHOST: 'store',
+      PGPORT: '6543',
+      PGUSER: 'app_admin',
+      PGDATABASE: 'books',
+      BACKUP_DIR: '/backups',
+      KEEP: '3',
       PGPASSWORD: { secretKeyRef: { name: 'db-app-admin', key: 'password' } },
     });
     expect([c.image, c.command]).toEqual(['postgres:17.2', ['sh', '-c', BACKUP_SCRIPT]]);

@@ -15,9 +15,13 @@ function mb(memoryMiB: number, connections: number): Record<(typeof SIZED)[numbe
 }
 
 describe('postgresMemorySettings', () => {
-  test('a 1Gi limit with 100 connections gets pgtune\'s numbers: 256MB shared_buffers, not the seed\'s 16GB', () => {
+  test("a 1Gi limit with 100 connections gets pgtune's numbers: 256MB shared_buffers, not the seed's 16GB", () => {
     expect(postgresMemorySettings(1024 * MiB, 100)).toEqual({
-      max_connections: '100', shared_buffers: '256MB', effective_cache_size: '768MB', maintenance_work_mem: '64MB', work_mem: '2MB',
+      max_connections: '100',
+      shared_buffers: '256MB',
+      effective_cache_size: '768MB',
+      maintenance_work_mem: '64MB',
+      work_mem: '2MB',
     });
   });
 
@@ -46,7 +50,12 @@ describe('postgresMemorySettings', () => {
 
   // At the construct's extremes (256Mi, 1000 connections) the 1MB work_mem floor would give 64MB + 1000 × 1MB: the schema refuses that.
   test('the config schema refuses more connections than fit at 1MB of work_mem each in half the memory', () => {
-    const schema = postgresSchema({ image: 'pgvector/pgvector:0.8.1-pg17', storage: '1Gi', resources: { cpu: '1', memory: '256Mi' }, maxConnections: 20 });
+    const schema = postgresSchema({
+      image: 'pgvector/pgvector:0.8.1-pg17',
+      storage: '1Gi',
+      resources: { cpu: '1', memory: '256Mi' },
+      maxConnections: 20,
+    });
     expect(() => schema.parse({ maxConnections: 1000 })).toThrow('1000 connections do not fit in 256Mi');
     expect(schema.parse({ maxConnections: 128 }).maxConnections).toBe(128);
     expect(() => schema.parse({ maxConnections: 129 })).toThrow('lower it to 128');
@@ -54,7 +63,12 @@ describe('postgresMemorySettings', () => {
 });
 
 describe('sharedMemoryBytes', () => {
-  test.each([[256, 64], [1024, 256], [4096, 1024], [65536, 1024]])('%i Mi gives a /dev/shm of %i Mi', (m, shm) => {
+  test.each([
+    [256, 64],
+    [1024, 256],
+    [4096, 1024],
+    [65536, 1024],
+  ])('%i Mi gives a /dev/shm of %i Mi', (m, shm) => {
     expect(sharedMemoryBytes(m * MiB)).toBe(shm * MiB);
   });
 
@@ -78,7 +92,9 @@ describe('postgresCpuSettings', () => {
     [4000, 16, 8, 4],
   ])('%i millicores: %i worker processes, %i parallel workers, %i per gather', (millis, processes, parallel, gather) => {
     expect(postgresCpuSettings(millis)).toEqual({
-      max_worker_processes: String(processes), max_parallel_workers: String(parallel), max_parallel_workers_per_gather: String(gather),
+      max_worker_processes: String(processes),
+      max_parallel_workers: String(parallel),
+      max_parallel_workers_per_gather: String(gather),
     });
   });
 

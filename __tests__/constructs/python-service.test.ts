@@ -1,7 +1,15 @@
 /** PythonService alone: an HTTP API (Deployment + Service) or a worker (exec probes), and what each prop changes. */
 import { PythonService, PythonServiceProps } from '../../charts/constructs/python-service';
 import {
-  ARM64_TERMS, danglingMounts, envOf, nodeTerms, one, restrictedViolations, selects, synth, testChart,
+  ARM64_TERMS,
+  danglingMounts,
+  envOf,
+  nodeTerms,
+  one,
+  restrictedViolations,
+  selects,
+  synth,
+  testChart,
 } from '../support/construct-chart';
 
 const resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
@@ -15,7 +23,10 @@ const api: PythonServiceProps = {
   waitFor: { host: 'db', port: 5432, image: 'pgvector/pgvector:0.8.1-pg17' },
 };
 const worker: PythonServiceProps = {
-  ...api, identity: { name: 'sync', component: 'worker', version: '2.1.0' }, http: undefined, execProbe: ['python', '-m', 'sync.alive'],
+  ...api,
+  identity: { name: 'sync', component: 'worker', version: '2.1.0' },
+  http: undefined,
+  execProbe: ['python', '-m', 'sync.alive'],
 };
 
 function build(props: PythonServiceProps, cluster = {}) {
@@ -41,10 +52,13 @@ describe('PythonService, minimal HTTP API', () => {
     expect(container.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
   });
 
-  test('labels it as part of the chart\'s system, with its own version and component', () => {
+  test("labels it as part of the chart's system, with its own version and component", () => {
     expect(deployment.metadata.labels).toMatchObject({
-      'app.kubernetes.io/name': 'auth-api', 'app.kubernetes.io/instance': 'sys', 'app.kubernetes.io/part-of': 'sys',
-      'app.kubernetes.io/component': 'api', 'app.kubernetes.io/version': '2.1.0',
+      'app.kubernetes.io/name': 'auth-api',
+      'app.kubernetes.io/instance': 'sys',
+      'app.kubernetes.io/part-of': 'sys',
+      'app.kubernetes.io/component': 'api',
+      'app.kubernetes.io/version': '2.1.0',
     });
   });
 
@@ -60,8 +74,9 @@ describe('PythonService, minimal HTTP API', () => {
     expect([wait.name, wait.image]).toEqual(['wait-for-database', api.waitFor.image]);
     expect(wait.command.join(' ')).toContain('pg_isready --host=db --port=5432');
     expect(restrictedViolations(pod)).toEqual([]);
-    expect([pod.securityContext.runAsUser, container.securityContext.runAsUser, wait.securityContext.runAsUser])
-      .toEqual([10001, 10001, 10001]);
+    expect([pod.securityContext.runAsUser, container.securityContext.runAsUser, wait.securityContext.runAsUser]).toEqual([
+      10001, 10001, 10001,
+    ]);
     expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
     expect([container.name, container.image, deployment.spec.replicas]).toEqual(['api', api.image, 1]);
   });
@@ -79,7 +94,11 @@ describe('PythonService, all props', () => {
     ...api,
     replicas: 3,
     env: {
-      PLAIN: 'info', REF: '$(SECRET)', DOLLARS: 'a$b$$c', KEY: { secret: 's', key: 'k' }, OPT: { secret: 's', key: 'o', optional: true },
+      PLAIN: 'info',
+      REF: '$(SECRET)',
+      DOLLARS: 'a$b$$c',
+      KEY: { secret: 's', key: 'k' },
+      OPT: { secret: 's', key: 'o', optional: true },
     },
     http: { port: 8000, healthPath: '/healthz', service: { type: 'LoadBalancer', port: 80 } },
     scratchDirs: { cache: '/home/app/.cache' },
@@ -90,17 +109,23 @@ describe('PythonService, all props', () => {
   test('env keeps its order; "$" is escaped so the kubelet expands nothing; Secret keys are references, optional when said', () => {
     expect(container.env.map((e: any) => e.name)).toEqual(['PLAIN', 'REF', 'DOLLARS', 'KEY', 'OPT']);
     expect(envOf(container)).toEqual({
-      PLAIN: 'info', REF: '$$(SECRET)', DOLLARS: 'a$$b$$$$c',
-      KEY: { secretKeyRef: { name: 's', key: 'k' } }, OPT: { secretKeyRef: { name: 's', key: 'o', optional: true } },
+      PLAIN: 'info',
+      REF: '$$(SECRET)',
+      DOLLARS: 'a$$b$$$$c',
+      KEY: { secretKeyRef: { name: 's', key: 'k' } },
+      OPT: { secretKeyRef: { name: 's', key: 'o', optional: true } },
     });
   });
 
-  test('a LoadBalancer Service on its own port, still targeting the container\'s http port', () => {
+  test("a LoadBalancer Service on its own port, still targeting the container's http port", () => {
     expect(one(objects, 'Service').spec).toMatchObject({ type: 'LoadBalancer', ports: [{ name: 'http', port: 80, targetPort: 'http' }] });
   });
 
   test('scratch dirs are mounted 1Gi emptyDirs beside /tmp, counted in the ephemeral-storage limit', () => {
-    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '128Mi' } }, { name: 'cache', emptyDir: { sizeLimit: '1Gi' } }]);
+    expect(pod.volumes).toEqual([
+      { name: 'tmp', emptyDir: { sizeLimit: '128Mi' } },
+      { name: 'cache', emptyDir: { sizeLimit: '1Gi' } },
+    ]);
     expect(danglingMounts(deployment.spec.template)).toEqual([]);
     expect(container.volumeMounts).toContainEqual({ name: 'cache', mountPath: '/home/app/.cache' });
     expect(container.resources.limits['ephemeral-storage']).toBe('1408Mi');
@@ -111,7 +136,14 @@ describe('PythonService, all props', () => {
     expect(nodeTerms(pod)).toEqual(ARM64_TERMS);
   });
 
-  const thresholds = [[1, 1], [5, 1], [6, 2], [119, 24], [120, 24], [121, 25]];
+  const thresholds = [
+    [1, 1],
+    [5, 1],
+    [6, 2],
+    [119, 24],
+    [120, 24],
+    [121, 25],
+  ];
   test.each(thresholds)('startupSeconds %i gives %i startup failures of 5 s', (seconds, threshold) => {
     const { container: c } = build({ ...api, startupSeconds: seconds });
     expect(c.startupProbe).toMatchObject({ periodSeconds: 5, failureThreshold: threshold });

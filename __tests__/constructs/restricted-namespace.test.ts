@@ -11,7 +11,7 @@ const PSA = {
 
 describe('RestrictedNamespace', () => {
   test.each([
-    ['minimal props: named after the chart\'s namespace', undefined, 'ns'],
+    ["minimal props: named after the chart's namespace", undefined, 'ns'],
     ['all props: the name given', { name: 'elsewhere' }, 'elsewhere'],
   ])('%s', (_, props, name) => {
     const chart = testChart();
@@ -23,8 +23,12 @@ describe('RestrictedNamespace', () => {
     expect('namespace' in ns.metadata).toBe(false);
     expect(ns.metadata.labels).toEqual({
       ...PSA,
-      'app.kubernetes.io/name': 'sys', 'app.kubernetes.io/instance': 'sys', 'app.kubernetes.io/part-of': 'sys',
-      'app.kubernetes.io/component': 'namespace', 'app.kubernetes.io/version': '1.0.0', 'app.kubernetes.io/managed-by': 'cdk8s',
+      'app.kubernetes.io/name': 'sys',
+      'app.kubernetes.io/instance': 'sys',
+      'app.kubernetes.io/part-of': 'sys',
+      'app.kubernetes.io/component': 'namespace',
+      'app.kubernetes.io/version': '1.0.0',
+      'app.kubernetes.io/managed-by': 'cdk8s',
     });
   });
 });

@@ -6,11 +6,17 @@ import { synth, testChart } from '../support/construct-chart';
 
 const labels = { 'app.kubernetes.io/part-of': 'sys' };
 const auth: SecretSpec = {
-  name: 'db-auth', namespace: 'books', type: 'kubernetes.io/basic-auth', labels,
+  name: 'db-auth',
+  namespace: 'books',
+  type: 'kubernetes.io/basic-auth',
+  labels,
   data: { username: { literal: 'auth' }, password: { generated: 'AUTH_PASSWORD' } },
 };
 const oauth: SecretSpec = {
-  name: 'oauth', namespace: 'books', type: 'Opaque', labels,
+  name: 'oauth',
+  namespace: 'books',
+  type: 'Opaque',
+  labels,
   data: { 'client-secret': { provided: 'OAUTH_SECRET', hint: 'from the provider', optional: true } },
 };
 const sealed = (ciphertext: string) => ({ fingerprint: 'f', ciphertext });
@@ -26,13 +32,15 @@ describe('SealedSecrets', () => {
     expect(build([], { 'books/db-auth': { password: sealed('QQ==') } })).toEqual([]);
   });
 
-  test('all props: each Secret keeps its name, namespace (not the chart\'s), type and labels; only sealed keys are written', () => {
+  test("all props: each Secret keeps its name, namespace (not the chart's), type and labels; only sealed keys are written", () => {
     const objects = build([auth, oauth], {
       'books/db-auth': { username: sealed('VQ=='), password: sealed('UA=='), stale: sealed('Uw==') },
       'other/oauth': { 'client-secret': sealed('Tw==') },
     });
-    expect(objects.map((o) => [o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name]))
-      .toEqual([['bitnami.com/v1alpha1', 'SealedSecret', 'books', 'db-auth'], ['bitnami.com/v1alpha1', 'SealedSecret', 'books', 'oauth']]);
+    expect(objects.map((o) => [o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name])).toEqual([
+      ['bitnami.com/v1alpha1', 'SealedSecret', 'books', 'db-auth'],
+      ['bitnami.com/v1alpha1', 'SealedSecret', 'books', 'oauth'],
+    ]);
     const [a, o] = objects;
     expect(a.spec.encryptedData).toEqual({ username: 'VQ==', password: 'UA==' });
     expect(a.spec.template).toEqual({ metadata: { name: 'db-auth', namespace: 'books', labels }, type: 'kubernetes.io/basic-auth' });

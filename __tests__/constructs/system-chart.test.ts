@@ -18,15 +18,23 @@ describe('SystemChart', () => {
     const deep = new Construct(new Construct(chart, 'a'), 'b');
     const found = SystemChart.of(deep);
     expect(found).toBe(chart);
-    expect([found.system, found.namespace, found.cluster.arm64, found.cluster.ingressClass, found.cluster.storageClass])
-      .toEqual([SYSTEM, 'ns', true, 'nginx', 'local-path']);
+    expect([found.system, found.namespace, found.cluster.arm64, found.cluster.ingressClass, found.cluster.storageClass]).toEqual([
+      SYSTEM,
+      'ns',
+      true,
+      'nginx',
+      'local-path',
+    ]);
   });
 
   test('objects keep the names given and an unnamed one gets no hash suffix; all are in the namespace', () => {
     const chart = testChart();
     new k8s.KubeConfigMap(chart, 'settings', { data: {} });
     new k8s.KubeConfigMap(chart, 'named', { metadata: { name: 'exact' } });
-    expect(Testing.synth(chart).map((o) => [o.metadata.name, o.metadata.namespace])).toEqual([['test-settings', 'ns'], ['exact', 'ns']]);
+    expect(Testing.synth(chart).map((o) => [o.metadata.name, o.metadata.namespace])).toEqual([
+      ['test-settings', 'ns'],
+      ['exact', 'ns'],
+    ]);
   });
 
   test('outside any chart, SystemChart.of throws', () => {
@@ -53,10 +61,19 @@ describe('constructs that read SystemChart.of refuse a plain Chart', () => {
     ['BackendNetwork', (s) => new BackendNetwork(s, 'x', { workloads: [], connections: [] })],
     ['PgvectorPostgres', (s) => new PgvectorPostgres(s, 'x', { name: 'x', config, database: 'd', admin, initScriptsDir })],
     ['PostgresBackup', (s) => new PostgresBackup(s, 'x', { db, database: 'd', admin, config: backupSchema.parse({}) })],
-    ['PythonService', (s) => new PythonService(s, 'x', {
-      identity: { name: 'x', component: 'api', version: '1' }, image: 'i:1', replicas: 1, resources: SMALL_RESOURCES, env: {},
-      http: { port: 80, healthPath: '/' }, waitFor: { host: 'h', port: 1, image: 'i:1' },
-    })],
+    [
+      'PythonService',
+      (s) =>
+        new PythonService(s, 'x', {
+          identity: { name: 'x', component: 'api', version: '1' },
+          image: 'i:1',
+          replicas: 1,
+          resources: SMALL_RESOURCES,
+          env: {},
+          http: { port: 80, healthPath: '/' },
+          waitFor: { host: 'h', port: 1, image: 'i:1' },
+        }),
+    ],
   ];
 
   test.each(cases)('%s', (_, make) => {

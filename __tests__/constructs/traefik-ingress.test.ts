@@ -3,7 +3,10 @@ import { TraefikIngress, TraefikIngressProps } from '../../charts/constructs/tra
 import { one, synth, testChart } from '../support/construct-chart';
 
 const ENTRYPOINTS = 'traefik.ingress.kubernetes.io/router.entrypoints';
-const routes = [{ host: 'api.home.arpa', service: 'api', port: 8000 }, { host: 'books.home.arpa', service: 'web', port: 80 }];
+const routes = [
+  { host: 'api.home.arpa', service: 'api', port: 8000 },
+  { host: 'books.home.arpa', service: 'web', port: 80 },
+];
 
 function ingress(props: Partial<TraefikIngressProps> = {}, cluster = {}) {
   const chart = testChart(cluster);
@@ -18,10 +21,12 @@ describe('TraefikIngress', () => {
     expect(i.metadata).toMatchObject({ namespace: 'ns', annotations: { [ENTRYPOINTS]: 'web' }, labels });
     expect(i.spec).toEqual({
       ingressClassName: 'traefik',
-      rules: [{
-        host: 'api.home.arpa',
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8000 } } } }] },
-      }],
+      rules: [
+        {
+          host: 'api.home.arpa',
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 8000 } } } }] },
+        },
+      ],
     });
   });
 
@@ -30,13 +35,17 @@ describe('TraefikIngress', () => {
     expect(i.metadata.annotations).toEqual({ [ENTRYPOINTS]: 'websecure' });
     expect(i.spec.ingressClassName).toBe('traefik-internal');
     expect(i.spec.tls).toEqual([{ hosts: ['api.home.arpa', 'books.home.arpa'], secretName: 'home-tls' }]);
-    expect(i.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service.name, r.http.paths[0].backend.service.port.number]))
-      .toEqual([['api.home.arpa', 'api', 8000], ['books.home.arpa', 'web', 80]]);
+    expect(
+      i.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service.name, r.http.paths[0].backend.service.port.number]),
+    ).toEqual([
+      ['api.home.arpa', 'api', 8000],
+      ['books.home.arpa', 'web', 80],
+    ]);
   });
 
   test.each([
-    ['the cluster\'s ingressClass when none is given', {}, { ingressClass: 'nginx' }, 'nginx'],
-    ['the prop over the cluster\'s', { ingressClass: 'mine' }, { ingressClass: 'nginx' }, 'mine'],
+    ["the cluster's ingressClass when none is given", {}, { ingressClass: 'nginx' }, 'nginx'],
+    ["the prop over the cluster's", { ingressClass: 'mine' }, { ingressClass: 'nginx' }, 'mine'],
   ])('ingressClassName: %s', (_, props, cluster, expected) => {
     expect(ingress(props, cluster).spec.ingressClassName).toBe(expected);
   });

@@ -8,20 +8,27 @@ describe('workload identity', () => {
   test('selectors use only name and instance; the full set adds version, component, part-of and managed-by', () => {
     expect(selectorLabels(api)).toEqual({ 'app.kubernetes.io/name': 'auth-api', 'app.kubernetes.io/instance': 'booksync' });
     expect(workloadLabels(api)).toEqual({
-      ...selectorLabels(api), 'app.kubernetes.io/version': '2.1.0', 'app.kubernetes.io/component': 'api',
-      'app.kubernetes.io/part-of': 'booksync', 'app.kubernetes.io/managed-by': 'cdk8s',
+      ...selectorLabels(api),
+      'app.kubernetes.io/version': '2.1.0',
+      'app.kubernetes.io/component': 'api',
+      'app.kubernetes.io/part-of': 'booksync',
+      'app.kubernetes.io/managed-by': 'cdk8s',
     });
   });
 
   test('a new version changes no selector label', () => {
-    expect(selectorLabels({ ...api, version: '3.0.0' } as typeof api)).toEqual(selectorLabels(api));
-    expect(workloadLabels({ ...api, version: '3.0.0' })['app.kubernetes.io/version']).toBe('3.0.0');
+    const released = { ...api, version: '3.0.0' };
+    expect(selectorLabels(released)).toEqual(selectorLabels(api));
+    expect(workloadLabels(released)['app.kubernetes.io/version']).toBe('3.0.0');
   });
 
   test('system labels name the system itself', () => {
     expect(systemLabels({ name: 'booksync', version: '1.0.0' }, 'network')).toMatchObject({
-      'app.kubernetes.io/name': 'booksync', 'app.kubernetes.io/instance': 'booksync', 'app.kubernetes.io/part-of': 'booksync',
-      'app.kubernetes.io/component': 'network', 'app.kubernetes.io/version': '1.0.0',
+      'app.kubernetes.io/name': 'booksync',
+      'app.kubernetes.io/instance': 'booksync',
+      'app.kubernetes.io/part-of': 'booksync',
+      'app.kubernetes.io/component': 'network',
+      'app.kubernetes.io/version': '1.0.0',
     });
   });
 

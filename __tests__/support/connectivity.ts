@@ -32,8 +32,10 @@ export function allowedConnections(objects: KubeObject[]): string[] {
   for (const p of policies) {
     const self = p.podSelector.matchLabels?.['app.kubernetes.io/name'];
     if (!self) continue;
-    for (const rule of p.egress ?? []) for (const peer of rule.to) for (const port of portsOf(rule)) egress.push([self, peerName(peer), port]);
-    for (const rule of p.ingress ?? []) for (const peer of rule.from) for (const port of portsOf(rule)) ingress.push([peerName(peer), self, port]);
+    for (const rule of p.egress ?? [])
+      for (const peer of rule.to) for (const port of portsOf(rule)) egress.push([self, peerName(peer), port]);
+    for (const rule of p.ingress ?? [])
+      for (const peer of rule.from) for (const port of portsOf(rule)) ingress.push([peerName(peer), self, port]);
   }
   const key = (from: string, to: string, port: Port) => `${from} -> ${to}:${port.port}/${port.protocol}`;
   const ingressKeys = new Set(ingress.map(([f, t, p]) => key(f, t, p)));

@@ -89,7 +89,10 @@ export function embedding(i: number, noise = 0): string {
 export async function hnswNeighbours(db: PGlite, table: string, count = 300, target = 123): Promise<{ ids: number[]; plan: string }> {
   const ids = Array.from({ length: count }, (_, i) => i + 1);
   await db.exec(`CREATE TABLE ${table} (id int PRIMARY KEY, embedding vector(384) NOT NULL)`);
-  await db.query(`INSERT INTO ${table} SELECT id, v::vector FROM unnest($1::int[], $2::text[]) AS t(id, v)`, [ids, ids.map((i) => embedding(i))]);
+  await db.query(`INSERT INTO ${table} SELECT id, v::vector FROM unnest($1::int[], $2::text[]) AS t(id, v)`, [
+    ids,
+    ids.map((i) => embedding(i)),
+  ]);
   await db.exec(`CREATE INDEX ${table}_hnsw ON ${table} USING hnsw (embedding vector_l2_ops); SET enable_seqscan = off`);
   try {
     const query = `SELECT id FROM ${table} ORDER BY embedding <-> $1::vector LIMIT 3`;

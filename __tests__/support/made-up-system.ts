@@ -26,7 +26,12 @@ const API_PORT = 8080;
 function schemaFor(name: string) {
   return z.strictObject({
     namespace: dnsLabel.default(name),
-    postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '1Gi', resources: { cpu: '250m', memory: '256Mi' }, maxConnections: 20 }).prefault({}),
+    postgres: postgresSchema({
+      image: PGVECTOR_IMAGE,
+      storage: '1Gi',
+      resources: { cpu: '250m', memory: '256Mi' },
+      maxConnections: 20,
+    }).prefault({}),
     images: imagesSchema('0.1.0'),
     api: apiSchema({
       image: `${name}-api`,
@@ -54,7 +59,10 @@ export const MADE_UP_CONNECTIVITY = [
  * The made-up system `name` (a DNS label): its folder (init SQL and connectivity files) is made
  * under `root`, a temporary folder by default.
  */
-export function madeUpSystem(name = 'notes', root = fs.mkdtempSync(path.join(os.tmpdir(), 'made-up-'))): SystemDefinition<string, MadeUpConfig> {
+export function madeUpSystem(
+  name = 'notes',
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'made-up-')),
+): SystemDefinition<string, MadeUpConfig> {
   const dir = path.join(root, name);
   fs.mkdirSync(path.join(dir, 'sql'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'connectivity'), { recursive: true });
@@ -63,7 +71,9 @@ export function madeUpSystem(name = 'notes', root = fs.mkdtempSync(path.join(os.
   const key = `${name.toUpperCase().replace(/-/g, '_')}_DB_PASSWORD`;
   const secrets = (c: MadeUpConfig): SecretSpec[] => {
     const base = { namespace: c.namespace, labels: systemLabels({ name, version: c.images.tag }, 'credentials') };
-    return [roleSecret(base, roleSecretName(admin), admin, key, { 'database-url': databaseUrl('postgresql', admin, key, 'db:5432', name) })];
+    return [
+      roleSecret(base, roleSecretName(admin), admin, key, { 'database-url': databaseUrl('postgresql', admin, key, 'db:5432', name) }),
+    ];
   };
 
   class MadeUpChart extends SystemChart {
@@ -89,7 +99,11 @@ export function madeUpSystem(name = 'notes', root = fs.mkdtempSync(path.join(os.
       const backups = db.backup ? [db.backup.name] : [];
       new BackendNetwork(this, 'network', {
         workloads: ['db', 'api', ...backups],
-        connections: [{ from: TRAEFIK, to: 'api', port: API_PORT }, { from: 'api', to: 'db', port: db.port }, ...backups.map((from) => ({ from, to: 'db', port: db.port }))],
+        connections: [
+          { from: TRAEFIK, to: 'api', port: API_PORT },
+          { from: 'api', to: 'db', port: db.port },
+          ...backups.map((from) => ({ from, to: 'db', port: db.port })),
+        ],
       });
     }
   }
@@ -103,6 +117,14 @@ export function madeUpSystem(name = 'notes', root = fs.mkdtempSync(path.join(os.
     ingressHosts: () => [],
     secrets,
     chart: (scope, cluster, c) => new MadeUpChart(scope, cluster, c),
-    database: { admin, database: name, services: {}, closedToPublic: false, vectorRole: admin, extensions: ['vector'], absentExtensions: [] },
+    database: {
+      admin,
+      database: name,
+      services: {},
+      closedToPublic: false,
+      vectorRole: admin,
+      extensions: ['vector'],
+      absentExtensions: [],
+    },
   };
 }

@@ -16,4 +16,3 @@ export const clusterSchema = z.strictObject({
     .prefault({}),
 });
 export type ClusterConfig = z.output<typeof clusterSchema>;
-

@@ -101,10 +101,17 @@ export class PgvectorPostgres extends Construct {
       metadata: { name: props.name, labels },
       spec: { type: 'ClusterIP', selector: selectorLabels(identity), ports: [...ports, ...(metrics.enabled ? [metricsPort] : [])] },
     });
-    new k8s.KubeService(this, 'headless', { metadata: { name: headless, labels }, spec: { clusterIp: 'None', selector: selectorLabels(identity), ports } });
+    new k8s.KubeService(this, 'headless', {
+      metadata: { name: headless, labels },
+      spec: { clusterIp: 'None', selector: selectorLabels(identity), ports },
+    });
 
     const statefulSet: k8s.KubeStatefulSetProps = {
-      metadata: { name: props.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id') },
+      metadata: {
+        name: props.name,
+        labels,
+        annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id'),
+      },
       spec: {
         serviceName: headless,
         replicas: 1,
@@ -112,7 +119,10 @@ export class PgvectorPostgres extends Construct {
         updateStrategy: { type: 'RollingUpdate' },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
         template: {
-          metadata: { labels, annotations: metrics.enabled ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT) } : undefined },
+          metadata: {
+            labels,
+            annotations: metrics.enabled ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT) } : undefined,
+          },
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
@@ -133,12 +143,21 @@ export class PgvectorPostgres extends Construct {
     // The typed claim template has no apiVersion/kind (KubeStatefulSet strips them), but
     // without them Argo CD compares against the server's defaulted object and shows the
     // StatefulSet OutOfSync forever. So the typed props are rendered, then completed.
-    const manifest = k8s.toJson_KubeStatefulSetProps(statefulSet)!;
-    manifest.spec.volumeClaimTemplates = manifest.spec.volumeClaimTemplates.map((t: object) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...t }));
+    const manifest = k8s.toJson_KubeStatefulSetProps(statefulSet) as { spec: { volumeClaimTemplates: object[] } };
+    manifest.spec.volumeClaimTemplates = manifest.spec.volumeClaimTemplates.map((t) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      ...t,
+    }));
     new ApiObject(this, 'statefulset', { ...k8s.KubeStatefulSet.GVK, ...manifest });
 
     if (props.config.backup.enabled) {
-      this.backup = new PostgresBackup(this, 'backup', { db: this, database: props.database, admin: props.admin, config: props.config.backup });
+      this.backup = new PostgresBackup(this, 'backup', {
+        db: this,
+        database: props.database,
+        admin: props.admin,
+        config: props.config.backup,
+      });
     }
   }
 }
@@ -151,7 +170,13 @@ function postgresContainer(props: PgvectorPostgresProps): k8s.Container {
     ...postgresCpuSettings(cpuMillis(props.config.resources.cpu)!),
     ...props.extraSettings,
   };
-  const pgIsReady = (...where: string[]) => ['pg_isready', ...where, `--username=${props.admin.role}`, `--dbname=${props.database}`, '--quiet'];
+  const pgIsReady = (...where: string[]) => [
+    'pg_isready',
+    ...where,
+    `--username=${props.admin.role}`,
+    `--dbname=${props.database}`,
+    '--quiet',
+  ];
   const overTcp = pgIsReady('--host=127.0.0.1', `--port=${POSTGRES_PORT}`);
   const resources = resourceRequirements({ requests: props.config.resources, limits: props.config.resources }, Object.values(SCRATCH));
   return {
@@ -212,18 +237,34 @@ function podVolumes(props: PgvectorPostgresProps, initConfigMap: string, roles: 
 }
 
 /** The data claim, and the backups claim (always there: claim templates cannot change in place). */
-function claimTemplates(props: PgvectorPostgresProps, identity: WorkloadIdentity, storageClass: string): k8s.KubePersistentVolumeClaimProps[] {
+function claimTemplates(
+  props: PgvectorPostgresProps,
+  identity: WorkloadIdentity,
+  storageClass: string,
+): k8s.KubePersistentVolumeClaimProps[] {
   const claim = (name: string, className: string, size: string): k8s.KubePersistentVolumeClaimProps => ({
     metadata: { name, labels: selectorLabels(identity) },
-    spec: { accessModes: ['ReadWriteOnce'], storageClassName: className, resources: { requests: { storage: k8s.Quantity.fromString(size) } } },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: className,
+      resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+    },
   });
   // The backups claim is created with the pod, so local-path binds it with the database, on its node.
-  return [claim('data', storageClass, props.config.storage), claim('backups', props.config.backup.storageClass ?? storageClass, props.config.backup.size)];
+  return [
+    claim('data', storageClass, props.config.storage),
+    claim('backups', props.config.backup.storageClass ?? storageClass, props.config.backup.size),
+  ];
 }
 
 /** The init scripts of the folders, by file name (the entrypoint runs them in that order). */
 function readScripts(dirs: string[]): Record<string, string> {
-  const files = dirs.flatMap((dir) => fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => [e.name, path.join(dir, e.name)]));
+  const files = dirs.flatMap((dir) =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => [e.name, path.join(dir, e.name)]),
+  );
   const names = files.map(([f]) => f);
   const twice = names.find((f, i) => names.indexOf(f) !== i);
   if (twice) throw new Error(`init script ${twice} is in two of ${dirs.join(', ')}: one would silently replace the other; rename one`);

@@ -42,7 +42,11 @@ const EPHEMERAL_OVERHEAD = 256 * 2 ** 20;
 export function resourceRequirements(r: ContainerResources, diskScratch: string[] = []): k8s.ResourceRequirements {
   const scratchBytes = diskScratch.reduce((sum, q) => sum + memoryBytes(q)!, 0);
   return {
-    requests: { cpu: k8s.Quantity.fromString(r.requests.cpu), memory: k8s.Quantity.fromString(r.requests.memory), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') },
+    requests: {
+      cpu: k8s.Quantity.fromString(r.requests.cpu),
+      memory: k8s.Quantity.fromString(r.requests.memory),
+      'ephemeral-storage': k8s.Quantity.fromString('64Mi'),
+    },
     limits: {
       cpu: k8s.Quantity.fromString(r.limits.cpu),
       memory: k8s.Quantity.fromString(r.limits.memory),

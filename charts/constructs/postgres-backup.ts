@@ -53,7 +53,11 @@ export class PostgresBackup extends Construct {
     const labels = workloadLabels({ name: this.name, system: system.name, component: 'backup', version: imageTag(props.db.image) });
     const resources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
     new k8s.KubeCronJob(this, 'cronjob', {
-      metadata: { name: this.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id') },
+      metadata: {
+        name: this.name,
+        labels,
+        annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id'),
+      },
       spec: {
         schedule: props.config.schedule,
         timeZone: props.config.timeZone,

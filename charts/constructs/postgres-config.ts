@@ -19,7 +19,11 @@ export const backupSchema = z.strictObject({
     .string()
     .superRefine((schedule, ctx) => {
       const error = cronScheduleError(schedule);
-      if (error) ctx.addIssue({ code: 'custom', message: `${error}: write a cron schedule such as "30 3 * * *" (03:30 every day), "0 2 * * MON-FRI" or "@daily"` });
+      if (error)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${error}: write a cron schedule such as "30 3 * * *" (03:30 every day), "0 2 * * MON-FRI" or "@daily"`,
+        });
     })
     .default('30 3 * * *'),
   timeZone: z
@@ -47,26 +51,32 @@ export type MetricsConfig = z.output<typeof metricsSchema>;
 
 /** The pgvector Postgres of one system; requests equal limits (Guaranteed QoS). */
 export function postgresSchema(defaults: { image: string; storage: string; resources: Compute; maxConnections: number }) {
-  return z.strictObject({
-    image: pinnedImage.default(defaults.image),
-    storage: memory.refine((q) => memoryBytes(q)! >= 2 ** 30, 'must be at least 1Gi: the database volume').default(defaults.storage),
-    resources: compute
-      .refine((r) => memoryBytes(r.memory)! >= 256 * 2 ** 20, {
-        path: ['memory'],
-        message: 'must be at least 256Mi: Postgres settings (shared_buffers, work_mem) are derived from it and would not fit',
-      })
-      .prefault(defaults.resources),
-    maxConnections: z.int().min(10).max(1000).default(defaults.maxConnections),
-    backup: backupSchema.prefault({}),
-    metrics: metricsSchema.prefault({}),
-  }).superRefine((pg, ctx) => {
-    // Every connection may take at least 1MB of work_mem: they must fit beside shared_buffers.
-    const limit = memoryBytes(pg.resources.memory)!;
-    if (pg.maxConnections * 2 ** 20 > limit / 2) {
-      const most = Math.floor(limit / 2 / 2 ** 20);
-      ctx.addIssue({ code: 'custom', path: ['maxConnections'], message: `${pg.maxConnections} connections do not fit in ${pg.resources.memory} (1MB of work_mem each, half the memory at most): lower it to ${most} or raise resources.memory` });
-    }
-  });
+  return z
+    .strictObject({
+      image: pinnedImage.default(defaults.image),
+      storage: memory.refine((q) => memoryBytes(q)! >= 2 ** 30, 'must be at least 1Gi: the database volume').default(defaults.storage),
+      resources: compute
+        .refine((r) => memoryBytes(r.memory)! >= 256 * 2 ** 20, {
+          path: ['memory'],
+          message: 'must be at least 256Mi: Postgres settings (shared_buffers, work_mem) are derived from it and would not fit',
+        })
+        .prefault(defaults.resources),
+      maxConnections: z.int().min(10).max(1000).default(defaults.maxConnections),
+      backup: backupSchema.prefault({}),
+      metrics: metricsSchema.prefault({}),
+    })
+    .superRefine((pg, ctx) => {
+      // Every connection may take at least 1MB of work_mem: they must fit beside shared_buffers.
+      const limit = memoryBytes(pg.resources.memory)!;
+      if (pg.maxConnections * 2 ** 20 > limit / 2) {
+        const most = Math.floor(limit / 2 / 2 ** 20);
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxConnections'],
+          message: `${pg.maxConnections} connections do not fit in ${pg.resources.memory} (1MB of work_mem each, half the memory at most): lower it to ${most} or raise resources.memory`,
+        });
+      }
+    });
 }
 export type PostgresConfig = z.output<ReturnType<typeof postgresSchema>>;
 
@@ -74,7 +84,10 @@ export type PostgresConfig = z.output<ReturnType<typeof postgresSchema>>;
 export function distinctAdmin(taken: string[]) {
   return (admin: string, ctx: z.RefinementCtx) => {
     if (taken.includes(admin)) {
-      ctx.addIssue({ code: 'custom', message: `"${admin}" is also the role of a service or of the metrics exporter, which would then hold superuser rights: choose another name` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${admin}" is also the role of a service or of the metrics exporter, which would then hold superuser rights: choose another name`,
+      });
     }
   };
 }

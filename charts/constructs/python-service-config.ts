@@ -6,7 +6,11 @@ import { ContainerResources, containerResources, dnsLabel, envValue, imageTag } 
 function portMatches(port: number) {
   return (env: Record<string, string>, ctx: z.RefinementCtx) => {
     if (env.PORT !== undefined && env.PORT !== String(port)) {
-      ctx.addIssue({ code: 'custom', path: ['PORT'], message: `must be ${port}, the container port its Service and probes use (the seed's port): remove it or set ${port}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PORT'],
+        message: `must be ${port}, the container port its Service and probes use (the seed's port): remove it or set ${port}`,
+      });
     }
   };
 }
@@ -47,7 +51,10 @@ export function imagesSchema(tag: string) {
     .strictObject({
       registry: z
         .string()
-        .regex(/^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)*$/, 'must be a registry prefix such as "ghcr.io/me" or "registry.home.arpa:5000"')
+        .regex(
+          /^[a-z0-9][a-z0-9.-]*(:[0-9]+)?(\/[a-z0-9._-]+)*$/,
+          'must be a registry prefix such as "ghcr.io/me" or "registry.home.arpa:5000"',
+        )
         .default('registry.home.arpa:5000'),
       tag: imageTag.default(tag),
     })

@@ -75,7 +75,8 @@ export class PythonService extends Construct {
     const { system, cluster } = SystemChart.of(this);
     const identity: WorkloadIdentity = { ...props.identity, system: system.name };
     const startupSeconds = props.startupSeconds ?? 120;
-    if (!(startupSeconds >= 1)) throw new Error(`${props.identity.name}: startupSeconds must be at least 1 (0 would give the API server's default of 15 s)`);
+    if (!(startupSeconds >= 1))
+      throw new Error(`${props.identity.name}: startupSeconds must be at least 1 (0 would give the API server's default of 15 s)`);
     this.name = identity.name;
     this.port = props.http?.port;
     const labels = workloadLabels(identity);
@@ -89,7 +90,10 @@ export class PythonService extends Construct {
         revisionHistoryLimit: 5,
         selector: { matchLabels: selectorLabels(identity) },
         // Never below the wanted replicas during a rollout; one extra pod at a time.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+        },
         template: {
           metadata: { labels },
           spec: {
@@ -124,7 +128,14 @@ export class PythonService extends Construct {
         spec: {
           type: props.http.service?.type ?? 'ClusterIP',
           selector: selectorLabels(identity),
-          ports: [{ name: 'http', port: props.http.service?.port ?? props.http.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+          ports: [
+            {
+              name: 'http',
+              port: props.http.service?.port ?? props.http.port,
+              targetPort: k8s.IntOrString.fromString('http'),
+              protocol: 'TCP',
+            },
+          ],
         },
       });
     }
@@ -146,7 +157,10 @@ function envVar(name: string, value: string | SecretKey): k8s.EnvVar {
  * only helps a process that stopped answering, not one whose database is down).
  * Without (a worker, which no Service sends traffic to): startup and liveness on the command.
  */
-function probes(props: PythonServiceProps, startupSeconds: number): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+function probes(
+  props: PythonServiceProps,
+  startupSeconds: number,
+): Pick<k8s.Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
   const periodSeconds = 5;
   const startup = { periodSeconds, timeoutSeconds: 3, failureThreshold: Math.ceil(startupSeconds / periodSeconds) };
   const liveness = { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 };
@@ -166,13 +180,28 @@ function probes(props: PythonServiceProps, startupSeconds: number): Pick<k8s.Con
 
 /** The compose file's depends_on: service_healthy, as an init container. */
 function waitForDatabase(db: DatabaseEndpoint): k8s.Container {
-  const limits = { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi'), 'ephemeral-storage': k8s.Quantity.fromString('64Mi') };
+  const limits = {
+    cpu: k8s.Quantity.fromString('100m'),
+    memory: k8s.Quantity.fromString('32Mi'),
+    'ephemeral-storage': k8s.Quantity.fromString('64Mi'),
+  };
   return {
     name: 'wait-for-database',
     image: db.image,
     imagePullPolicy: 'IfNotPresent',
-    command: ['sh', '-c', `until pg_isready --host=${db.host} --port=${db.port} --quiet; do echo "waiting for ${db.host}:${db.port}"; sleep 2; done`],
-    resources: { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi'), 'ephemeral-storage': k8s.Quantity.fromString('16Mi') }, limits },
+    command: [
+      'sh',
+      '-c',
+      `until pg_isready --host=${db.host} --port=${db.port} --quiet; do echo "waiting for ${db.host}:${db.port}"; sleep 2; done`,
+    ],
+    resources: {
+      requests: {
+        cpu: k8s.Quantity.fromString('10m'),
+        memory: k8s.Quantity.fromString('16Mi'),
+        'ephemeral-storage': k8s.Quantity.fromString('16Mi'),
+      },
+      limits,
+    },
     securityContext: restrictedContainerSecurity(APP_UID),
   };
 }

@@ -14,7 +14,11 @@ export class SealedSecrets extends Construct {
     super(scope, id);
     for (const spec of props.specs) {
       const sealed = props.store.secrets[secretId(spec)] ?? {};
-      const encryptedData = Object.fromEntries(Object.keys(spec.data).filter((k) => sealed[k]).map((k) => [k, sealed[k].ciphertext]));
+      const encryptedData = Object.fromEntries(
+        Object.keys(spec.data)
+          .filter((k) => sealed[k])
+          .map((k) => [k, sealed[k].ciphertext]),
+      );
       const metadata = { name: spec.name, namespace: spec.namespace, labels: spec.labels };
       new SealedSecret(this, spec.name, { metadata, spec: { encryptedData, template: { metadata, type: spec.type } } });
     }

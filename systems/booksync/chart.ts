@@ -42,7 +42,10 @@ export function booksyncSecrets(c: BookSyncConfig): SecretSpec[] {
       type: 'Opaque',
       data: {
         JWT_SECRET_KEY: { generated: 'BOOKSYNC_JWT_SECRET_KEY' },
-        MANGACOLLEC_CLIENT_ID: { provided: 'BOOKSYNC_MANGACOLLEC_CLIENT_ID', hint: 'Mangacollec OAuth2 client of the auth API: the ID and secret Mangacollec gave you' },
+        MANGACOLLEC_CLIENT_ID: {
+          provided: 'BOOKSYNC_MANGACOLLEC_CLIENT_ID',
+          hint: 'Mangacollec OAuth2 client of the auth API: the ID and secret Mangacollec gave you',
+        },
         MANGACOLLEC_CLIENT_SECRET: { provided: 'BOOKSYNC_MANGACOLLEC_CLIENT_SECRET', hint: 'Mangacollec OAuth2 client secret' },
       },
     },

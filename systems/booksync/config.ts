@@ -25,10 +25,14 @@ export const booksyncSchema = z.strictObject({
   database: z
     .strictObject({
       name: dnsLabel.default('booksync'),
-      adminUser: roleName.superRefine(distinctAdmin([...Object.values(BOOKSYNC_APIS).map((a) => a.role), EXPORTER_ROLE])).default('postgres'),
+      adminUser: roleName
+        .superRefine(distinctAdmin([...Object.values(BOOKSYNC_APIS).map((a) => a.role), EXPORTER_ROLE]))
+        .default('postgres'),
     })
     .prefault({}),
-  postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '1', memory: '1Gi' }, maxConnections: 50 }).prefault({}),
+  postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '1', memory: '1Gi' }, maxConnections: 50 }).prefault(
+    {},
+  ),
   images: imagesSchema('1.0.0'),
   apis: z
     .strictObject({
@@ -79,4 +83,3 @@ export const booksyncSchema = z.strictObject({
     .prefault({}),
 });
 export type BookSyncConfig = z.output<typeof booksyncSchema>;
-

@@ -36,7 +36,13 @@ export function mnemoliteSecrets(c: MnemoLiteConfig): SecretSpec[] {
       ...base,
       name: 'mnemo-api-secrets',
       type: 'Opaque',
-      data: { OPENAI_API_KEY: { provided: 'MNEMOLITE_OPENAI_API_KEY', hint: 'Optional OpenAI API key of the MnemoLite API; leave empty to run without', optional: true } },
+      data: {
+        OPENAI_API_KEY: {
+          provided: 'MNEMOLITE_OPENAI_API_KEY',
+          hint: 'Optional OpenAI API key of the MnemoLite API; leave empty to run without',
+          optional: true,
+        },
+      },
     },
     ...exporterSecrets(base, 'MNEMOLITE', c.postgres.metrics.enabled),
   ];
@@ -50,7 +56,9 @@ function extensionSettings(c: MnemoLiteConfig): Record<string, string> {
   return {
     shared_preload_libraries: preload.join(','),
     ...(pg_cron ? { 'cron.database_name': c.database.name } : {}),
-    ...(pg_partman ? { 'pg_partman_bgw.interval': '3600', 'pg_partman_bgw.role': c.database.user, 'pg_partman_bgw.dbname': c.database.name } : {}),
+    ...(pg_partman
+      ? { 'pg_partman_bgw.interval': '3600', 'pg_partman_bgw.role': c.database.user, 'pg_partman_bgw.dbname': c.database.name }
+      : {}),
   };
 }
 
@@ -59,10 +67,15 @@ export class MnemoLiteChart extends SystemChart {
     super(scope, id, { namespace: c.namespace, system: mnemoliteIdentity(c), cluster });
     new RestrictedNamespace(this, 'namespace');
 
-    const extensions = Object.entries(c.postgres.extensions).filter(([, on]) => on).map(([name]) => name);
+    const extensions = Object.entries(c.postgres.extensions)
+      .filter(([, on]) => on)
+      .map(([name]) => name);
     if (extensions.length < 2) {
       const off = ['pg_partman', 'pg_cron'].filter((e) => !extensions.includes(e));
-      this.node.addMetadata(NOTICE, `mnemolite: ${off.join(' and ')} off: ${c.postgres.image} does not provide them (set mnemolite.postgres.image and .extensions to turn them on)`);
+      this.node.addMetadata(
+        NOTICE,
+        `mnemolite: ${off.join(' and ')} off: ${c.postgres.image} does not provide them (set mnemolite.postgres.image and .extensions to turn them on)`,
+      );
     }
 
     // db: pgvector/pgvector, user mnemo, db mnemolite, --data-checksums, pg_isready healthcheck.
@@ -92,7 +105,11 @@ export class MnemoLiteChart extends SystemChart {
         OPENAI_API_KEY: { secret: 'mnemo-api-secrets', key: 'OPENAI_API_KEY', optional: true },
         ...c.api.env,
       },
-      http: { port: API_PORT, healthPath: '/v1/healthz', service: loadBalancer ? { type: 'LoadBalancer', port: c.expose.loadBalancerPort } : undefined },
+      http: {
+        port: API_PORT,
+        healthPath: '/v1/healthz',
+        service: loadBalancer ? { type: 'LoadBalancer', port: c.expose.loadBalancerPort } : undefined,
+      },
       waitFor: db,
     });
 

@@ -17,16 +17,24 @@ export const MNEMOLITE_DIR = path.join(PROJECT_ROOT, 'systems', 'mnemolite');
  */
 export const mnemoliteSchema = z.strictObject({
   namespace: dnsLabel.default('mnemolite'),
-  database: z.strictObject({ name: dnsLabel.default('mnemolite'), user: roleName.superRefine(distinctAdmin([EXPORTER_ROLE])).default('mnemo') }).prefault({}),
+  database: z
+    .strictObject({ name: dnsLabel.default('mnemolite'), user: roleName.superRefine(distinctAdmin([EXPORTER_ROLE])).default('mnemo') })
+    .prefault({}),
   postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '2', memory: '4Gi' }, maxConnections: 100 })
     .extend({
       /** Extensions the configured image provides besides pgvector (the pgvector images have neither). */
       extensions: z.strictObject({ pg_partman: z.boolean().default(false), pg_cron: z.boolean().default(false) }).prefault({}),
     })
     .superRefine((pg, ctx) => {
-      const wanted = Object.entries(pg.extensions).filter(([, on]) => on).map(([name]) => name);
+      const wanted = Object.entries(pg.extensions)
+        .filter(([, on]) => on)
+        .map(([name]) => name);
       if (wanted.length > 0 && pg.image.startsWith('pgvector/pgvector:')) {
-        ctx.addIssue({ code: 'custom', path: ['extensions'], message: `${wanted.join(' and ')} ${wanted.length > 1 ? 'are' : 'is'} not in ${pg.image}: set postgres.image to an image that provides them, or turn them off` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['extensions'],
+          message: `${wanted.join(' and ')} ${wanted.length > 1 ? 'are' : 'is'} not in ${pg.image}: set postgres.image to an image that provides them, or turn them off`,
+        });
       }
     })
     .prefault({}),
@@ -61,4 +69,3 @@ export const mnemoliteSchema = z.strictObject({
     .prefault({}),
 });
 export type MnemoLiteConfig = z.output<typeof mnemoliteSchema>;
-
