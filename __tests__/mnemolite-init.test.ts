@@ -98,7 +98,7 @@ describeWithPsql('MnemoLite Postgres init files, run as the postgres entrypoint 
 
   test('a second run exits 0 and changes nothing', () => expectRerunChangesNothing(env, snapshot));
 
-  test('with the exporter password mounted (metrics on), the init files add postgres_exporter, a pg_monitor login and nothing more', async () => {
+  test('with the exporter password mounted (metrics on), init adds postgres_exporter, a pg_monitor login and nothing more', async () => {
     const passwords = writeDir('roles-', { postgres_exporter: `exp'orter "pass" $x` }, 0o440);
     try {
       expect((await entrypoint({ ...env, DB_ROLE_PASSWORDS_DIR: passwords })).code).toBe(0);
@@ -106,7 +106,8 @@ describeWithPsql('MnemoLite Postgres init files, run as the postgres entrypoint 
       fs.rmSync(passwords, { recursive: true, force: true });
     }
     const roles = await rows(
-      `SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, pg_has_role('postgres_exporter', 'pg_monitor', 'member') AS monitor FROM pg_roles WHERE rolname = 'postgres_exporter'`,
+      `SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, pg_has_role('postgres_exporter', 'pg_monitor', 'member') AS monitor ` +
+        `FROM pg_roles WHERE rolname = 'postgres_exporter'`,
     );
     expect(roles).toEqual([{ rolcanlogin: true, rolsuper: false, rolcreaterole: false, rolcreatedb: false, monitor: true }]);
   });

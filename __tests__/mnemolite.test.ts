@@ -123,7 +123,8 @@ describe('MnemoLite configured', () => {
   test('asking the pgvector image for pg_cron is refused with the fix', () => {
     expect(() => parseEnvironment({ mnemolite: { postgres: { extensions: { pg_cron: true } } } }, 'config/prod.yaml')).toThrow(ConfigError);
     expect(() => parseEnvironment({ mnemolite: { postgres: { extensions: { pg_cron: true } } } }, 'config/prod.yaml')).toThrow(
-      'config/prod.yaml: mnemolite.postgres.extensions: pg_cron is not in pgvector/pgvector:0.8.1-pg17-bookworm: set postgres.image to an image that provides them',
+      'config/prod.yaml: mnemolite.postgres.extensions: pg_cron is not in pgvector/pgvector:0.8.1-pg17-bookworm: ' +
+        'set postgres.image to an image that provides them',
     );
   });
 

@@ -391,7 +391,8 @@ describe('the commands against a fake kubectl', () => {
     expect(noContext).toMatchObject({
       code: 1,
       stderr:
-        'kubectl has no current context: point KUBECONFIG at your k3s kubeconfig (/etc/rancher/k3s/k3s.yaml on the server) or run kubectl config use-context <name>\n',
+        'kubectl has no current context: point KUBECONFIG at your k3s kubeconfig (/etc/rancher/k3s/k3s.yaml on the server) ' +
+        'or run kubectl config use-context <name>\n',
     });
     const noKubectl = await run('status', ['prod'], [], false);
     expect(noKubectl.code).toBe(1);

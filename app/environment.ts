@@ -29,16 +29,19 @@ const argocdSchema = z.strictObject({
     .string()
     .refine(
       (url) => !/[?#]/.test(url),
-      'must not have a query or fragment (a token there is copied into dist/ in git): write the plain clone URL, and give Argo CD credentials as a repository Secret',
+      'must not have a query or fragment (a token there is copied into dist/ in git): ' +
+        'write the plain clone URL, and give Argo CD credentials as a repository Secret',
     )
     .refine((url) => !/^[a-z+]+:\/\/[^/@\s]*@/.test(url) || /^ssh:\/\/[\w.-]+@/.test(url), {
       error:
-        'must not hold a user name, password or token (it is copied into dist/ in git): give Argo CD the credentials as a repository Secret ' +
-        '(label argocd.argoproj.io/secret-type: repository) and write the URL without them',
+        'must not hold a user name, password or token (it is copied into dist/ in git): ' +
+        'give Argo CD the credentials as a repository Secret (label argocd.argoproj.io/secret-type: repository) ' +
+        'and write the URL without them',
     })
     .regex(
       /^(https?:\/\/[^\s/]+\/\S+|ssh:\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/,
-      'must be the URL Argo CD clones this repository from: "https://git.home.arpa/homelab/pi-gitops.git" or "git@git.home.arpa:homelab/pi-gitops.git"',
+      'must be the URL Argo CD clones this repository from: ' +
+        '"https://git.home.arpa/homelab/pi-gitops.git" or "git@git.home.arpa:homelab/pi-gitops.git"',
     )
     .default('https://git.home.arpa/homelab/pi-gitops.git'),
   targetRevision: z
@@ -120,7 +123,9 @@ export function environmentSchema(systems: readonly SystemDefinition[] = SYSTEMS
         ctx.addIssue({
           code: 'custom',
           path: at,
-          message: `"${namespace}" is ${problem}: its default-deny policies would cut off what runs there; give ${system.name} its own namespace`,
+          message:
+            `"${namespace}" is ${problem}: its default-deny policies would cut off what runs there; ` +
+            `give ${system.name} its own namespace`,
         });
       } else if (taken) {
         ctx.addIssue({ code: 'custom', path: at, message: `"${namespace}" is ${taken}'s namespace too: give each system its own` });

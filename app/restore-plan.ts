@@ -163,7 +163,9 @@ export function restorePlan(t: RestoreTarget, source: DumpSource): RestorePlan {
   const backOnline = 'Fix the cause and run this again (every step can be repeated), or bring the system back without restoring, by hand:';
 
   return {
-    summary: `Restore ${t.env}/${t.system}: database ${t.database} (as ${t.adminUser}) in pod ${t.pod}, namespace ${t.namespace}, from ${from}.`,
+    summary:
+      `Restore ${t.env}/${t.system}: database ${t.database} (as ${t.adminUser}) ` +
+      `in pod ${t.pod}, namespace ${t.namespace}, from ${from}.`,
     copyOff: [
       { argv: inPod('ls', '-l', BACKUP_DIR) },
       { argv: ns('cp', `${t.pod}:${BACKUP_DIR}/${example}`, `./${example}`, '-c', 'postgres') },
@@ -171,7 +173,9 @@ export function restorePlan(t: RestoreTarget, source: DumpSource): RestorePlan {
     steps: [
       {
         title: `Pause Argo CD's automated sync of ${t.system}`,
-        why: `it would scale the writers back up mid-restore; the app-of-apps first, or its self-heal puts ${t.system}'s policy back. Without Argo CD kubectl answers NotFound: skip this (--apply does)`,
+        why:
+          `it would scale the writers back up mid-restore; the app-of-apps first, or its self-heal puts ${t.system}'s policy back. ` +
+          'Without Argo CD kubectl answers NotFound: skip this (--apply does)',
         commands: t.applications.map((a) => syncPolicy(a.name, null)),
         recovery: { advice: 'Nothing is stopped. If a pause went through, resume Argo CD by hand:', steps: [5] },
       },
@@ -238,7 +242,8 @@ export function checkDumpName(dump: string, t: RestoreTarget): void {
   if (!/^[^/]+\.dump$/.test(dump)) {
     const list = ['kubectl', '-n', t.namespace, 'exec', t.pod, '-c', 'postgres', '--', 'ls', BACKUP_DIR].join(' ');
     throw new ConfigError(
-      `bad dump name "${dump}": give the name of a file in ${BACKUP_DIR} ending in .dump, without a path (such as ${t.database}-20250101T033000Z.dump); list them with ${list}`,
+      `bad dump name "${dump}": give the name of a file in ${BACKUP_DIR} ending in .dump, without a path ` +
+        `(such as ${t.database}-20250101T033000Z.dump); list them with ${list}`,
     );
   }
 }

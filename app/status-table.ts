@@ -85,7 +85,8 @@ export function cronJobRow(c: any, pods: any[], now: Date): StatusRow {
   const when = (t?: string) => (t ? `${t} (${formatAge(now.getTime() - Date.parse(t))} ago)` : 'never');
   const warnings = [
     c.spec?.suspend
-      ? `suspended: resume with kubectl -n ${c.metadata.namespace} patch cronjob ${c.metadata.name} --type merge -p '{"spec":{"suspend":false}}'`
+      ? `suspended: resume with kubectl -n ${c.metadata.namespace} patch cronjob ${c.metadata.name} ` +
+        `--type merge -p '{"spec":{"suspend":false}}'`
       : undefined,
     age === undefined ? 'no successful backup yet' : age > STALE_BACKUP_MS ? `last successful backup is ${formatAge(age)} old` : undefined,
   ].filter(Boolean);

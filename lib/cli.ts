@@ -31,7 +31,8 @@ export function confinedPath(value: string, flag: string, home: string): string 
   const inside = rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
   if (inside && rel !== home && !rel.startsWith(home + path.sep)) {
     throw new ConfigError(
-      `${flag} ${show(value)}: inside this repository it must be under ${home}/ (other folders are committed or owned by other commands): use ${home}/<name>, or a path outside the repository`,
+      `${flag} ${show(value)}: inside this repository it must be under ${home}/ ` +
+        `(other folders are committed or owned by other commands): use ${home}/<name>, or a path outside the repository`,
     );
   }
   return value;

@@ -18,7 +18,8 @@ export function listEnvironments(configDir: string): string[] {
   const stat = fs.statSync(configDir, { throwIfNoEntry: false });
   if (!stat?.isDirectory()) {
     throw new ConfigError(
-      `--config ${configDir}: ${stat ? 'is not a folder' : 'no such folder'}: give the folder that holds <env>.yaml files (config by default)`,
+      `--config ${configDir}: ${stat ? 'is not a folder' : 'no such folder'}: ` +
+        'give the folder that holds <env>.yaml files (config by default)',
     );
   }
   return fs

@@ -82,7 +82,8 @@ export function assertOwnedOutput(outDir: string, flag: string, incoming?: Reado
   if (!owned) {
     const some = top.sort().slice(0, 3).join(', ');
     throw new ConfigError(
-      `${where}: holds files synth did not write (${some}${top.length > 3 ? ', …' : ''}) and no ${OUTPUT_MARKER}: ${fix}; nothing was written`,
+      `${where}: holds files synth did not write (${some}${top.length > 3 ? ', …' : ''}) ` +
+        `and no ${OUTPUT_MARKER}: ${fix}; nothing was written`,
     );
   }
   // A marked folder is synth's own, so walking all of it is bounded.
@@ -90,7 +91,8 @@ export function assertOwnedOutput(outDir: string, flag: string, incoming?: Reado
   const links = entries.filter((e) => !e.plain).map((e) => path.join(outDir, e.rel));
   if (links.length > 0) {
     throw new ConfigError(
-      `${where}: ${links.slice(0, 3).join(', ')} ${links.length > 1 ? 'are links or special files' : 'is a link or special file'}, which synth never writes: remove ${links.length > 1 ? 'them' : 'it'}, then synth again; nothing was written`,
+      `${where}: ${links.slice(0, 3).join(', ')} ${links.length > 1 ? 'are links or special files' : 'is a link or special file'}, ` +
+        `which synth never writes: remove ${links.length > 1 ? 'them' : 'it'}, then synth again; nothing was written`,
     );
   }
   const foreign = entries.map((e) => e.rel).filter((e) => e !== OUTPUT_MARKER && !owned.has(e));
@@ -100,7 +102,9 @@ export function assertOwnedOutput(outDir: string, flag: string, incoming?: Reado
       .map((f) => path.join(outDir, f))
       .join(', ');
     throw new ConfigError(
-      `${where}: ${list}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''} not written by synth: move ${foreign.length > 1 ? 'them' : 'it'} out of ${outDir} (synth replaces the whole folder), then synth again; nothing was written`,
+      `${where}: ${list}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''} not written by synth: ` +
+        `move ${foreign.length > 1 ? 'them' : 'it'} out of ${outDir} (synth replaces the whole folder), ` +
+        'then synth again; nothing was written',
     );
   }
 }

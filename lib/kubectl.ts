@@ -21,7 +21,8 @@ export function kubectl(args: string[], stdinFile?: string): Promise<KubectlResu
       if (code === 'ENOENT')
         reject(
           new ConfigError(
-            'kubectl is not installed (or not on PATH): install it, or on a k3s server use its own: sudo ln -s /usr/local/bin/k3s /usr/local/bin/kubectl',
+            'kubectl is not installed (or not on PATH): install it, or on a k3s server use its own: ' +
+              'sudo ln -s /usr/local/bin/k3s /usr/local/bin/kubectl',
           ),
         );
       else resolve({ code: error ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
@@ -37,7 +38,8 @@ export async function requireContext(): Promise<string> {
   const { code, stdout } = await kubectl(['config', 'current-context']);
   if (code !== 0 || !stdout.trim()) {
     throw new ConfigError(
-      'kubectl has no current context: point KUBECONFIG at your k3s kubeconfig (/etc/rancher/k3s/k3s.yaml on the server) or run kubectl config use-context <name>',
+      'kubectl has no current context: point KUBECONFIG at your k3s kubeconfig (/etc/rancher/k3s/k3s.yaml on the server) ' +
+        'or run kubectl config use-context <name>',
     );
   }
   return stdout.trim();

@@ -175,7 +175,10 @@ const WRITE: Record<string, string> = {
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => show(k)).join(', ')}: remove it or check its spelling against config/schema.json`;
+      return (
+        `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => show(k)).join(', ')}: ` +
+        'remove it or check its spelling against config/schema.json'
+      );
     case 'invalid_type': {
       const write = WRITE[issue.expected] ?? `a ${issue.expected}`;
       if (issue.message.endsWith('received undefined')) return `missing: add this field (${write})`;

@@ -55,8 +55,9 @@ export function readSealedStore(file: string): SealedStore | undefined {
   });
   if (broken.length > 0) {
     throw new ConfigError(
-      `${file}: ${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ' and more' : ''}: each sealed value needs a "fingerprint" and a "ciphertext" ` +
-        '(base64 text, as kubeseal writes it): restore the file from git or run npm run seal again',
+      `${file}: ${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ' and more' : ''}: ` +
+        'each sealed value needs a "fingerprint" and a "ciphertext" (base64 text, as kubeseal writes it): ' +
+        'restore the file from git or run npm run seal again',
     );
   }
   return store;

@@ -102,7 +102,8 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
         // Name the key if the line starts with one, but never print the rest: it may be a secret.
         const key = /^\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*[:=\s]/.exec(line)?.[1];
         throw new Error(
-          `${source}:${i + 1}: expected KEY=VALUE${key ? ` for ${key}` : ''}, with no "export" and no space around "=" (the line is not shown: it may hold a secret): fix or delete the line`,
+          `${source}:${i + 1}: expected KEY=VALUE${key ? ` for ${key}` : ''}, with no "export" and no space around "=" ` +
+            '(the line is not shown: it may hold a secret): fix or delete the line',
         );
       }
       if (match[1] in values) throw new Error(`${source}:${i + 1}: ${match[1]} is set twice: keep one line`);

@@ -101,7 +101,8 @@ export function ensureTool(name: ToolName, log: (line: string) => void = () => {
   if (fs.existsSync(binary)) return binary;
   if (!hasGo()) {
     throw new Error(
-      `${name} ${tool.version} is not installed and Go is not on PATH: install Go, or run \`${installCommand(name)}\`, or set ${tool.override} to a ${name} binary`,
+      `${name} ${tool.version} is not installed and Go is not on PATH: ` +
+        `install Go, or run \`${installCommand(name)}\`, or set ${tool.override} to a ${name} binary`,
     );
   }
   log(`installing ${name} ${tool.version} with go install (once; cached in ${path.dirname(binary)})`);

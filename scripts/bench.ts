@@ -87,7 +87,8 @@ function main(): void {
     fs.mkdirSync(work);
     for (const item of ['cdk8s.yaml', 'config', 'sealed', 'dist'])
       fs.cpSync(path.join(REPO, item), path.join(work, item), { recursive: true });
-    fs.symlinkSync(path.join(REPO, 'scripts'), path.join(work, 'scripts'), 'junction'); // the launcher bundles and runs the repository's build/
+    // the launcher bundles and runs the repository's build/
+    fs.symlinkSync(path.join(REPO, 'scripts'), path.join(work, 'scripts'), 'junction');
     // The floor: the same CLI command running an app that only makes the CLI's output folder.
     const noop = path.join(scratch, 'noop');
     fs.mkdirSync(noop);
@@ -122,7 +123,8 @@ function main(): void {
     line(`cdk8s synth (${files} paths written)`, synth);
     line('cdk8s --version', version);
     console.log(
-      `  ${'ratio synth / --version'.padEnd(34)}${ratio.toFixed(2).padStart(7)}   target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'missed'}`,
+      `  ${'ratio synth / --version'.padEnd(34)}${ratio.toFixed(2).padStart(7)}` +
+        `   target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'missed'}`,
     );
     line('cdk8s synth of a no-op app', floor, `   (the CLI's own floor: ratio ${(floor / version).toFixed(2)})`);
     console.log(`the app alone, all environments into a scratch --out (median of ${runs} runs each):`);

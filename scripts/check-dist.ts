@@ -25,7 +25,8 @@ try {
   });
   if (differences.length > 0) {
     console.error(
-      `dist/ is not what a fresh synth writes (${differences.length} file(s)):\n  ${differences.join('\n  ')}\nRun npm run synth and commit dist/.`,
+      `dist/ is not what a fresh synth writes (${differences.length} file(s)):\n  ${differences.join('\n  ')}\n` +
+        'Run npm run synth and commit dist/.',
     );
     process.exitCode = 1;
   } else {

@@ -73,7 +73,8 @@ function main(): void {
   const env = positionals[0];
   if (!env || positionals.length > 1 || !values.cert) {
     throw new ConfigError(
-      'usage: npm run seal -- <env> --cert <controller-cert.pem> [--rotate]   (fetch the certificate with: kubeseal --fetch-cert > cert.pem)',
+      'usage: npm run seal -- <env> --cert <controller-cert.pem> [--rotate]   ' +
+        '(fetch the certificate with: kubeseal --fetch-cert > cert.pem)',
     );
   }
   // Every path is checked, and the store read, before anything is read from the user or written.
@@ -92,7 +93,8 @@ function main(): void {
   if (empty.length > 0) {
     const them = empty.length > 1 ? 'them' : 'it';
     throw new ConfigError(
-      `${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${them} there (npm run secrets -- ${env} makes the file), then seal again (nothing was sealed)`,
+      `${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${them} there ` +
+        `(npm run secrets -- ${env} makes the file), then seal again (nothing was sealed)`,
     );
   }
   const { values: plain, unknown, exposed } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
@@ -117,7 +119,8 @@ function main(): void {
   }
   writeSealedStore(storeFile, store, env);
   console.error(
-    `${storeFile}: ${counts.sealed} value(s) sealed, ${counts.kept} kept unchanged${values.rotate ? ' (--rotate)' : ''}; now run npm run synth and commit ${storeFile} and dist/`,
+    `${storeFile}: ${counts.sealed} value(s) sealed, ${counts.kept} kept unchanged${values.rotate ? ' (--rotate)' : ''}; ` +
+      `now run npm run synth and commit ${storeFile} and dist/`,
   );
 }
 

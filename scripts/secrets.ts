@@ -37,7 +37,8 @@ function main(): void {
     console.error(`warning: ${key} is empty in ${file}: set it there and run this again before the workload that reads it can work`);
   if (config.secrets.mode === 'sealed') {
     console.error(
-      `note: ${env} is in sealed mode: its Secrets come from the SealedSecrets in dist/ (npm run seal -- ${env} --cert …); do not also apply these, the controller would refuse to manage Secrets it did not make`,
+      `note: ${env} is in sealed mode: its Secrets come from the SealedSecrets in dist/ (npm run seal -- ${env} --cert …); ` +
+        'do not also apply these, the controller would refuse to manage Secrets it did not make',
     );
   }
 

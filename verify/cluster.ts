@@ -174,7 +174,8 @@ async function selfTest(cp: ControlPlane, dir: string): Promise<string> {
   }).catch(() => []);
   if (problems.length === 0 || failed.length === 0) {
     throw new Error(
-      `self-test: a pod asking for root in a restricted namespace was not caught (warnings: ${problems.length}, FailedCreate events: ${failed.length})`,
+      'self-test: a pod asking for root in a restricted namespace was not caught ' +
+        `(warnings: ${problems.length}, FailedCreate events: ${failed.length})`,
     );
   }
   await kubectl(cp, 'delete', 'namespace', ns, '--wait=false');
@@ -251,10 +252,12 @@ async function main(): Promise<void> {
           first = false;
           for (const r of reports)
             console.log(
-              `ok   ${r.folder} (apply ${how}): ${r.applied} objects applied, ${r.pods.length} pods created${r.pods.length ? `: ${r.pods.join(', ')}` : ''}`,
+              `ok   ${r.folder} (apply ${how}): ${r.applied} objects applied, ` +
+                `${r.pods.length} pods created${r.pods.length ? `: ${r.pods.join(', ')}` : ''}`,
             );
           console.log(
-            `ok   ${env} (apply ${how}): no warning, no FailedCreate, no drift on re-apply, ${kept} claims kept after their StatefulSets were deleted`,
+            `ok   ${env} (apply ${how}): no warning, no FailedCreate, no drift on re-apply, ` +
+              `${kept} claims kept after their StatefulSets were deleted`,
           );
           if (line) console.log(`ok   self-test: ${line}`);
           passed++;

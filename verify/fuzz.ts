@@ -86,7 +86,10 @@ export function shortMessageProblem(message: string): string | undefined {
   return undefined;
 }
 
-/** What `fn` returns, or undefined when it refuses the input well (a ConfigError with a short message); anything else fails the property. */
+/**
+ * What `fn` returns, or undefined when it refuses the input well (a ConfigError with a short
+ * message); anything else fails the property.
+ */
 function refusedOr<T>(fn: () => T): T | undefined {
   try {
     return fn();
@@ -300,7 +303,8 @@ function withSeed<T>(name: string, fn: () => T): T {
 export const fuzz: Check = {
   name: 'fuzz',
   description:
-    'random configurations and mutations of config/prod.yaml: accepted with valid manifests (dry-run on a real API server), or refused cleanly',
+    'random configurations and mutations of config/prod.yaml: ' +
+    'accepted with valid manifests (dry-run on a real API server), or refused cleanly',
   run: async () => {
     const runs = Number(process.env.FUZZ_RUNS ?? 500);
     const samples: Tree[] = [];

@@ -72,7 +72,8 @@ async function serverUser(): Promise<ServerUser> {
   const id = (flag: string) => exec('id', [flag, SERVER_USER]).then(Number);
   if (!(await id('-u').catch(() => undefined))) {
     requireCommand('useradd', 'apt-get install passwd');
-    await exec('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_USER]).catch(() => undefined); // a parallel run may have made it
+    // a parallel run may have made it
+    await exec('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_USER]).catch(() => undefined);
   }
   const [uid, gid] = [await id('-u'), await id('-g')];
   const setpriv = [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'];
@@ -326,7 +327,9 @@ async function startServer({ user, bin }: Host, pod: Pod, port: number): Promise
 
 /** The image's docker_setup_db: POSTGRES_DB created by POSTGRES_USER over the socket, when missing. */
 async function createDatabase(c: Cluster): Promise<void> {
-  const sql = `SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') AS missing \\gset\n\\if :missing\nCREATE DATABASE :"db";\n\\endif\n`;
+  const sql =
+    `SELECT NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') AS missing \\gset\n` +
+    `\\if :missing\nCREATE DATABASE :"db";\n\\endif\n`;
   await c.host.user.run(
     'psql',
     ['-v', 'ON_ERROR_STOP=1', '--username', c.admin, '--no-password', '--no-psqlrc', '--dbname', 'postgres', '--set', `db=${c.database}`],
@@ -416,7 +419,10 @@ class Findings {
 // ---------------------------------------------------------------------------------------------
 // What each cluster is held to
 
-/** Every role with a password file logs in with it over TCP with SCRAM, and not with a wrong one; every stored verifier is SCRAM. Returns the count. */
+/**
+ * Every role with a password file logs in with it over TCP with SCRAM, and not with a wrong
+ * one; every stored verifier is SCRAM. Returns the count.
+ */
 async function checkLogins(c: Cluster, f: Findings): Promise<number> {
   let ok = 0;
   for (const role of c.passwords.keys()) {
@@ -467,7 +473,8 @@ async function checkOwnSchemas(c: Cluster, f: Findings): Promise<void> {
     f.expect(c, searchPath.split(',')[0].trim() === schema, `${role} logs in with search_path ${searchPath}, not ${schema} first`);
     const sql = `CREATE TABLE verify_items (id int PRIMARY KEY, added_by text DEFAULT current_user);
       INSERT INTO verify_items (id) VALUES (1);
-      SELECT relnamespace::regnamespace || ' ' || relowner::regrole || ' ' || (SELECT added_by FROM verify_items) FROM pg_class WHERE oid = 'verify_items'::regclass`;
+      SELECT relnamespace::regnamespace || ' ' || relowner::regrole || ' ' || (SELECT added_by FROM verify_items)
+        FROM pg_class WHERE oid = 'verify_items'::regclass`;
     const found = await login(c, role, sql).catch((e: Error) => e.message);
     f.permissions++;
     f.expect(c, found === `${schema} ${role} ${role}`, `${role} cannot create, insert and select in ${schema}: ${found}`);
@@ -566,12 +573,16 @@ function checkVectorSearch(c: Cluster, f: Findings): Promise<void> {
 const SNAPSHOT = `SELECT json_build_object(
   'roles', (SELECT json_agg(r ORDER BY rolname) FROM (SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin,
             rolreplication, rolbypassrls, rolconnlimit, rolvaliduntil FROM pg_roles) r),
-  'members', (SELECT json_agg(m ORDER BY role, member) FROM (SELECT roleid::regrole::text AS role, member::regrole::text AS member, admin_option FROM pg_auth_members) m),
-  'schemas', (SELECT json_agg(n ORDER BY nspname) FROM (SELECT nspname, nspowner::regrole::text AS owner, nspacl::text AS acl FROM pg_namespace) n),
-  'databases', (SELECT json_agg(d ORDER BY datname) FROM (SELECT datname, datdba::regrole::text AS owner, datacl::text AS acl FROM pg_database) d),
-  'settings', (SELECT json_agg(s ORDER BY role, db) FROM (SELECT setrole::regrole::text AS role, coalesce(d.datname, '') AS db, setconfig::text AS config
-            FROM pg_db_role_setting s LEFT JOIN pg_database d ON d.oid = s.setdatabase) s),
-  'extensions', (SELECT json_agg(e ORDER BY extname) FROM (SELECT extname, extversion, extnamespace::regnamespace::text AS schema FROM pg_extension) e))`;
+  'members', (SELECT json_agg(m ORDER BY role, member) FROM (SELECT roleid::regrole::text AS role, member::regrole::text AS member,
+            admin_option FROM pg_auth_members) m),
+  'schemas', (SELECT json_agg(n ORDER BY nspname) FROM (SELECT nspname, nspowner::regrole::text AS owner, nspacl::text AS acl
+            FROM pg_namespace) n),
+  'databases', (SELECT json_agg(d ORDER BY datname) FROM (SELECT datname, datdba::regrole::text AS owner, datacl::text AS acl
+            FROM pg_database) d),
+  'settings', (SELECT json_agg(s ORDER BY role, db) FROM (SELECT setrole::regrole::text AS role, coalesce(d.datname, '') AS db,
+            setconfig::text AS config FROM pg_db_role_setting s LEFT JOIN pg_database d ON d.oid = s.setdatabase) s),
+  'extensions', (SELECT json_agg(e ORDER BY extname) FROM (SELECT extname, extversion, extnamespace::regnamespace::text AS schema
+            FROM pg_extension) e))`;
 
 /** The rows of one snapshot list that are not in the other, or '' when none. */
 function changes(before: unknown[] | null, after: unknown[] | null): string {
@@ -612,7 +623,10 @@ async function checkRerun(c: Cluster, f: Findings): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Backup and restore, for real
 
-/** SQL that makes a table of 300 deterministic rows of mixed types: quotes, a backslash, Unicode, control characters, JSON, times, NULLs. */
+/**
+ * SQL that makes a table of 300 deterministic rows of mixed types: quotes, a backslash,
+ * Unicode, control characters, JSON, times, NULLs.
+ */
 function rowsSql(table: string): string {
   return `CREATE TABLE ${table} (id int PRIMARY KEY, label text NOT NULL, doc jsonb, at timestamptz, amount numeric);
     INSERT INTO ${table} SELECT i, format('%s #%s: ''q'' "dq" \\ é 密码 🔑', current_user, i) || chr(10) || chr(9),
@@ -629,13 +643,16 @@ function roundTripTables(c: Cluster): Array<{ role: string; table: string; sql: 
 
 /** SQL: what a role sees of its table, its row count and owner. */
 function readBack(table: string): string {
-  return `SELECT count(*) || ' rows, owned by ' || (SELECT relowner::regrole FROM pg_class WHERE oid = '${table}'::regclass) FROM ${table};`;
+  return `SELECT count(*) || ' rows, owned by ' || (SELECT relowner::regrole FROM pg_class WHERE oid = '${table}'::regclass)
+    FROM ${table};`;
 }
 
 /** Every table of the database, as the admin sees it: its name → its row count and the md5 of its rows in order. */
 async function checksums(c: Cluster): Promise<Map<string, string>> {
-  const sql = `SELECT format('SELECT %L, count(*), md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) FROM %s t', oid::regclass, ',', '', oid::regclass)
-    FROM pg_class WHERE relkind = 'r' AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) ORDER BY 1 \\gexec`;
+  const sql = `SELECT format('SELECT %L, count(*), md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) FROM %s t',
+        oid::regclass, ',', '', oid::regclass)
+    FROM pg_class WHERE relkind = 'r'
+      AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) ORDER BY 1 \\gexec`;
   const rows = (await login(c, c.admin, sql)).split('\n').map((line) => line.split('|'));
   return new Map(rows.map(([table, count, md5]) => [table, `${count} rows, md5 ${md5}`]));
 }
@@ -688,7 +705,8 @@ async function runBackup(c: Cluster, f: Findings, container: any): Promise<strin
   f.expect(
     c,
     isNew && left.join() === expected.join(),
-    `after the backup (KEEP=${keep}) the folder holds ${left.join(', ') || 'nothing'}; expected its new dump and the ${keep - 1} newest older ones, nothing else`,
+    `after the backup (KEEP=${keep}) the folder holds ${left.join(', ') || 'nothing'}; ` +
+      `expected its new dump and the ${keep - 1} newest older ones, nothing else`,
   );
   const dump = path.join(folder, newest);
   const list = await c.host.user.run('pg_restore', ['--list', dump], { env }).catch(printed);
@@ -808,8 +826,10 @@ export const postgres: Check = {
       }
       if (f.problems.length > 0) throw new Error(f.problems.join('\n'));
       return (
-        `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
-        `${f.roundTrips} backup/restore round trips (${f.tables} tables, ${f.rows} rows, checksums equal, keep=${[...f.keeps].join('/')} enforced)`
+        `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ` +
+        `${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
+        `${f.roundTrips} backup/restore round trips (${f.tables} tables, ${f.rows} rows, checksums equal, ` +
+        `keep=${[...f.keeps].join('/')} enforced)`
       );
     }),
 };

@@ -102,6 +102,9 @@ export const sealing: Check = {
       if (churn) problems.push('sealing unchanged values again changed sealed/prod.yaml: dist/ would churn');
       if (!rotated) problems.push('--rotate left sealed/prod.yaml as it was');
       if (problems.length > 0) throw new Error(problems.join('\n'));
-      return `${secrets} SealedSecrets unsealed, ${values} values equal to the originals, ${references} workload references resolved; re-sealing kept every ciphertext, --rotate renewed them`;
+      return (
+        `${secrets} SealedSecrets unsealed, ${values} values equal to the originals, ${references} workload references resolved; ` +
+        're-sealing kept every ciphertext, --rotate renewed them'
+      );
     }),
 };

@@ -20,7 +20,8 @@ import { imageTag, workloadLabels } from './workload-identity';
 /**
  * The backup, as the pod runs it with `sh -c`: a dump named <database>-<UTC time>.dump,
  * readable by its owner only, written under a temporary name (removed if pg_dump fails) and
- * renamed when complete, then all but the newest $KEEP removed. Connection settings come from the libpq variables (PGHOST, PGUSER, PGPASSWORD…).
+ * renamed when complete, then all but the newest $KEEP removed. Connection settings come from
+ * the libpq variables (PGHOST, PGUSER, PGPASSWORD…).
  */
 export const BACKUP_SCRIPT = [
   'set -eu',
@@ -30,7 +31,8 @@ export const BACKUP_SCRIPT = [
   'pg_dump --format=custom --no-password --file="$target.partial"',
   'mv "$target.partial" "$target"',
   'echo "wrote $target ($(du -h "$target" | cut -f1))"',
-  'ls -1 "$BACKUP_DIR/$PGDATABASE"-*.dump | sort -r | tail -n +$((KEEP + 1)) | while read -r old; do rm -f -- "$old"; echo "removed $old"; done',
+  'ls -1 "$BACKUP_DIR/$PGDATABASE"-*.dump | sort -r | tail -n +$((KEEP + 1)) | ' +
+    'while read -r old; do rm -f -- "$old"; echo "removed $old"; done',
 ].join('\n');
 
 export interface PostgresBackupProps {

@@ -73,7 +73,9 @@ export function postgresSchema(defaults: { image: string; storage: string; resou
         ctx.addIssue({
           code: 'custom',
           path: ['maxConnections'],
-          message: `${pg.maxConnections} connections do not fit in ${pg.resources.memory} (1MB of work_mem each, half the memory at most): lower it to ${most} or raise resources.memory`,
+          message:
+            `${pg.maxConnections} connections do not fit in ${pg.resources.memory} (1MB of work_mem each, half the memory at most): ` +
+            `lower it to ${most} or raise resources.memory`,
         });
       }
     });
@@ -86,7 +88,9 @@ export function distinctAdmin(taken: string[]) {
     if (taken.includes(admin)) {
       ctx.addIssue({
         code: 'custom',
-        message: `"${admin}" is also the role of a service or of the metrics exporter, which would then hold superuser rights: choose another name`,
+        message:
+          `"${admin}" is also the role of a service or of the metrics exporter, ` +
+          'which would then hold superuser rights: choose another name',
       });
     }
   };

@@ -7,7 +7,10 @@ import { dnsLabel, hostname, roleName } from '../../lib/schema';
 import { PROJECT_ROOT } from '../../lib/project-root';
 import { EXPORTER_ROLE } from '../../lib/secrets';
 
-/** This folder (init SQL in sql/, expected connectivity in connectivity/), found from the project's root so that a bundled build finds it too. */
+/**
+ * This folder (init SQL in sql/, expected connectivity in connectivity/), found from the
+ * project's root so that a bundled build finds it too.
+ */
 export const BOOKSYNC_DIR = path.join(PROJECT_ROOT, 'systems', 'booksync');
 
 /** BookSync's APIs: Service name, container port and database role, as in the seed's tables. */

@@ -74,7 +74,8 @@ export class MnemoLiteChart extends SystemChart {
       const off = ['pg_partman', 'pg_cron'].filter((e) => !extensions.includes(e));
       this.node.addMetadata(
         NOTICE,
-        `mnemolite: ${off.join(' and ')} off: ${c.postgres.image} does not provide them (set mnemolite.postgres.image and .extensions to turn them on)`,
+        `mnemolite: ${off.join(' and ')} off: ${c.postgres.image} does not provide them ` +
+          '(set mnemolite.postgres.image and .extensions to turn them on)',
       );
     }
 

@@ -7,7 +7,10 @@ import { dnsLabel, hostname, roleName } from '../../lib/schema';
 import { PROJECT_ROOT } from '../../lib/project-root';
 import { EXPORTER_ROLE } from '../../lib/secrets';
 
-/** This folder (init SQL in sql/, expected connectivity in connectivity/), found from the project's root so that a bundled build finds it too. */
+/**
+ * This folder (init SQL in sql/, expected connectivity in connectivity/), found from the
+ * project's root so that a bundled build finds it too.
+ */
 export const MNEMOLITE_DIR = path.join(PROJECT_ROOT, 'systems', 'mnemolite');
 
 /**
@@ -33,7 +36,9 @@ export const mnemoliteSchema = z.strictObject({
         ctx.addIssue({
           code: 'custom',
           path: ['extensions'],
-          message: `${wanted.join(' and ')} ${wanted.length > 1 ? 'are' : 'is'} not in ${pg.image}: set postgres.image to an image that provides them, or turn them off`,
+          message:
+            `${wanted.join(' and ')} ${wanted.length > 1 ? 'are' : 'is'} not in ${pg.image}: ` +
+            'set postgres.image to an image that provides them, or turn them off',
         });
       }
     })
