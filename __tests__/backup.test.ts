@@ -3,18 +3,20 @@ import { BACKUP_SCRIPT } from '../charts/constructs/postgres-backup';
 import { ENVIRONMENTS, envOf, loadConfig, objectsFor, objectsOf } from './support/synth';
 import { SYSTEMS } from '../app/registry';
 import { BACKUP_DIR } from '../charts/constructs/postgres-common';
+import { BACKUP_ROLE } from '../lib/secrets';
 
 const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
 
 describe.each(cases)('%s/%s backup', (env, system) => {
   const objects: any[] = objectsOf(env, system);
   const sts = objects.find((o) => o.kind === 'StatefulSet');
-  const cron = objects.find((o) => o.kind === 'CronJob');
+  const cron = objects.find((o) => o.kind === 'CronJob' && o.metadata.name.endsWith('-backup'));
   const pg = sts.spec.template.spec.containers[0];
   const backup = (loadConfig(env) as any)[system].postgres.backup;
   const job = cron.spec.jobTemplate.spec;
   const pod = job.template.spec;
-  const container = pod.containers[0];
+  // The dump: the only container, or the init container before the off-node copy.
+  const container = [...(pod.initContainers ?? []), ...pod.containers].find((c: any) => c.name === 'pg-dump');
 
   test('runs on the configured schedule, one at a time, with a deadline and short histories', () => {
     expect(cron.metadata.name).toBe(`${sts.metadata.name}-backup`);
@@ -27,7 +29,7 @@ describe.each(cases)('%s/%s backup', (env, system) => {
     expect(cron.spec.failedJobsHistoryLimit).toBeLessThanOrEqual(5);
   });
 
-  test('dumps in custom format as the admin role, from the database Service, keeping the configured number', () => {
+  test('dumps in custom format as the read-only backup role (never the admin), from the Service, keeping the configured number', () => {
     expect(container.command).toEqual(['sh', '-c', BACKUP_SCRIPT]);
     expect(BACKUP_SCRIPT).toContain('pg_dump --format=custom');
     const e = envOf(container);
@@ -35,15 +37,17 @@ describe.each(cases)('%s/%s backup', (env, system) => {
     expect(e).toMatchObject({
       PGHOST: sts.metadata.name,
       PGPORT: '5432',
-      PGUSER: db.POSTGRES_USER,
+      PGUSER: BACKUP_ROLE,
       PGDATABASE: db.POSTGRES_DB,
       KEEP: String(backup.keep),
       BACKUP_DIR,
     });
-    const adminSecret = sts.spec.template.spec.volumes
+    expect(BACKUP_ROLE).not.toBe(db.POSTGRES_USER);
+    // Its password is the one the database's init gives the role: the same Secret, mounted as its file.
+    const roleSecret = sts.spec.template.spec.volumes
       .find((v: any) => v.projected)
-      .projected.sources.find((s: any) => s.secret.items[0].path === db.POSTGRES_USER).secret.name;
-    expect(e.PGPASSWORD).toEqual({ secretKeyRef: { name: adminSecret, key: 'password' } });
+      .projected.sources.find((s: any) => s.secret.items[0].path === BACKUP_ROLE).secret.name;
+    expect(e.PGPASSWORD).toEqual({ secretKeyRef: { name: roleSecret, key: 'password' } });
     expect(container.image).toBe(pg.image);
   });
 

@@ -34,9 +34,17 @@ const MNEMOLITE_INGRESS = [
 const defaultDeny = (objects: KubeObject[]) =>
   objects.find((o: any) => o.kind === 'NetworkPolicy' && Object.keys(o.spec.podSelector).length === 0) as any;
 
+/** prod copies each dump off the node: the backup and its weekly check reach the target (config/prod.yaml's NAS), and DNS. */
+const offsite = (backup: string, check: string) => [
+  `${backup} -> cidr:192.168.1.10/32:9000/TCP`,
+  `${check} -> cidr:192.168.1.10/32:9000/TCP`,
+  ...dns(check),
+];
+
 describe.each(ENVIRONMENTS)('%s', (env) => {
   test('BookSync: the APIs reach Postgres and DNS, Traefik reaches the APIs, two APIs reach the internet', () => {
-    expect(allowedConnections(objectsOf(env, 'booksync'))).toEqual(BOOKSYNC);
+    const expected = env === 'prod' ? [...BOOKSYNC, ...offsite('postgres-backup', 'postgres-offsite-check')].sort() : BOOKSYNC;
+    expect(allowedConnections(objectsOf(env, 'booksync'))).toEqual(expected);
   });
 
   test.each(['booksync', 'mnemolite'])('%s denies all ingress and egress by default', (system) => {
@@ -46,7 +54,9 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
 
 describe('MnemoLite', () => {
   test('behind Traefik: the backend network is internal, the API is the only way in', () => {
-    expect(allowedConnections(objectsOf('prod', 'mnemolite'))).toEqual(MNEMOLITE_INGRESS);
+    expect(allowedConnections(objectsOf('prod', 'mnemolite'))).toEqual(
+      [...MNEMOLITE_INGRESS, ...offsite('db-backup', 'db-offsite-check')].sort(),
+    );
   });
 
   test('as a LoadBalancer: the API takes its port from anywhere instead of from Traefik', () => {

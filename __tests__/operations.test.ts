@@ -21,9 +21,9 @@ const deploymentsOf = (objects: KubeObject[]) => objects.filter((o) => o.kind ==
 
 describe('the restore plan', () => {
   test.each([
-    ['booksync', 'postgres', 'booksync', 'postgres', 'postgres-backup'],
-    ['mnemolite', 'db', 'mnemolite', 'mnemo', 'db-backup'],
-  ])('prod/%s: pause, stop, restore in %s-0, start, resume', (system, sts, database, admin, cronJob) => {
+    ['booksync', 'postgres', 'booksync', 'postgres', ['postgres-backup', 'postgres-offsite-check']],
+    ['mnemolite', 'db', 'mnemolite', 'mnemo', ['db-backup', 'db-offsite-check']],
+  ])('prod/%s: pause, stop, restore in %s-0, start, resume', (system, sts, database, admin, cronJobs) => {
     const plan = planOf('prod', system, { dump: `${database}-20250101T033000Z.dump` });
     const deployments = deploymentsOf(objectsOf('prod', system));
     const ns = ['-n', system];
@@ -47,7 +47,7 @@ describe('the restore plan', () => {
     ];
     expect(argvs(plan, 1)).toEqual([automated('pi-gitops-root', null), automated(system, null)]);
     expect(argvs(plan, 2)).toEqual([
-      [...ns, 'patch', 'cronjob', cronJob, '--type', 'merge', '-p', '{"spec":{"suspend":true}}'],
+      ...cronJobs.map((c) => [...ns, 'patch', 'cronjob', c, '--type', 'merge', '-p', '{"spec":{"suspend":true}}']),
       ...deployments.map((d) => [...ns, 'scale', 'deployment', d.metadata.name, '--replicas=0']),
       ...deployments.map((d) => [
         ...ns,
@@ -64,7 +64,7 @@ describe('the restore plan', () => {
     ]);
     expect(argvs(plan, 4)).toEqual([
       ...deployments.map((d) => [...ns, 'scale', 'deployment', d.metadata.name, `--replicas=${d.spec.replicas}`]),
-      [...ns, 'patch', 'cronjob', cronJob, '--type', 'merge', '-p', '{"spec":{"suspend":false}}'],
+      ...cronJobs.map((c) => [...ns, 'patch', 'cronjob', c, '--type', 'merge', '-p', '{"spec":{"suspend":false}}']),
     ]);
     expect(argvs(plan, 5)).toEqual([
       automated(system, { prune: true, selfHeal: true }),
@@ -195,6 +195,7 @@ describe('status rows', () => {
       'Deployment/data-api 1/1 0',
       'Deployment/prediction-api 1/1 0',
       'CronJob/postgres-backup - 0',
+      'CronJob/postgres-offsite-check - 0',
       'PersistentVolumeClaim/backups-postgres-0 Bound -',
       'PersistentVolumeClaim/data-postgres-0 Bound -',
     ]);

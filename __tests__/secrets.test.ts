@@ -30,7 +30,14 @@ describe('the env file', () => {
     const randoms = generated.map((k) => values[k]);
     expect(new Set(randoms).size).toBe(randoms.length);
     for (const v of randoms) expect(v).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(empty).toEqual(['BOOKSYNC_MANGACOLLEC_CLIENT_ID', 'BOOKSYNC_MANGACOLLEC_CLIENT_SECRET']);
+    expect(empty).toEqual([
+      'BOOKSYNC_MANGACOLLEC_CLIENT_ID',
+      'BOOKSYNC_MANGACOLLEC_CLIENT_SECRET',
+      'BOOKSYNC_OFFSITE_S3_ACCESS_KEY_ID',
+      'BOOKSYNC_OFFSITE_S3_SECRET_ACCESS_KEY',
+      'MNEMOLITE_OFFSITE_S3_ACCESS_KEY_ID',
+      'MNEMOLITE_OFFSITE_S3_SECRET_ACCESS_KEY',
+    ]);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
@@ -76,8 +83,10 @@ describe('npm run secrets', () => {
       'db-booksync-data',
       'db-booksync-prediction',
       'db-postgres',
+      'db-postgres-backup',
+      'postgres-offsite',
     ]);
-    expect(names('mnemolite')).toEqual(['db-mnemo', 'mnemo-api-secrets']);
+    expect(names('mnemolite')).toEqual(['db-mnemo', 'db-offsite', 'db-postgres-backup', 'mnemo-api-secrets']);
     // The OpenAI key is optional: left empty, it is left out, and the API runs without it.
     expect(secrets.find((s) => s.metadata.name === 'mnemo-api-secrets').data).toEqual({});
     const env = parseEnvFile(fs.readFileSync(file, 'utf8'), file);

@@ -62,7 +62,11 @@ export const dnsLabel = z
 
 /** RFC 1123 subdomain: StorageClass and IngressClass names ("nfs.csi.k8s.io"). */
 export const dnsSubdomain = z.string().refine((v) => dns1123SubdomainErrors(v).length === 0, {
-  error: (issue) => `${dns1123SubdomainErrors(String(issue.input))[0] ?? 'must be a DNS name'} (lower-case letters, digits, "-" and ".")`,
+  // Kubernetes' message ends with an example and its regex: the rule itself is enough here.
+  error: (issue) => {
+    const rule = (dns1123SubdomainErrors(String(issue.input))[0] ?? 'must be a DNS name').replace(/ \(e\.g\. .*$/, '');
+    return `${rule} (lower-case letters, digits, "-" and ".")`;
+  },
 });
 
 export const IPV4 = /^[0-9]+(\.[0-9]+){3}$/;

@@ -23,6 +23,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readManifests } from '../lib/dist';
 import { restoreArgs } from '../lib/restore';
+import { BACKUP_ROLE, EXPORTER_ROLE } from '../lib/secrets';
 import { toolCacheDir } from '../lib/tools';
 import { SYSTEMS } from '../app/registry';
 import { DatabaseExpectations } from '../charts/system';
@@ -131,7 +132,7 @@ const manifests = (system: string): any[] => readManifests(path.join(REPO, 'dist
 function containerWith(objects: any[], kind: 'StatefulSet' | 'CronJob', name: string): { container: any; volumes: any[] } | undefined {
   for (const o of objects.filter((o) => o.kind === kind)) {
     const pod = kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
-    const container = pod.containers.find((c: any) => c.env?.some((e: any) => e.name === name));
+    const container = [...(pod.initContainers ?? []), ...pod.containers].find((c: any) => c.env?.some((e: any) => e.name === name));
     if (container) return { container, volumes: pod.volumes ?? [] };
   }
   return undefined;
@@ -445,6 +446,40 @@ async function checkLogins(c: Cluster, f: Findings): Promise<number> {
   return ok;
 }
 
+/**
+ * The role the nightly dump runs as reads every table and writes none: no superuser, no
+ * CREATEROLE/CREATEDB/BYPASSRLS, no table created, no row deleted.
+ */
+async function checkBackupRole(c: Cluster, f: Findings): Promise<void> {
+  if (!c.passwords.has(BACKUP_ROLE)) return;
+  const flags = await login(
+    c,
+    c.admin,
+    `SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls FROM pg_roles WHERE rolname = '${BACKUP_ROLE}'`,
+  );
+  f.expect(c, flags === 'f', `${BACKUP_ROLE} is a superuser or may create roles or databases or bypass row security`);
+  const table = await login(
+    c,
+    c.admin,
+    "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 1",
+  );
+  f.expect(c, table !== '', 'no table to try the backup role on');
+  const rows = await login(c, BACKUP_ROLE, `SELECT count(*) FROM ${table}`).catch((e: Error) => `failed: ${printed(e)}`);
+  f.expect(c, /^[0-9]+$/.test(rows), `${BACKUP_ROLE} cannot read ${table}: ${rows}`);
+  await f.expectDenied(
+    c,
+    `${BACKUP_ROLE} deletes from ${table}`,
+    login(c, BACKUP_ROLE, `DELETE FROM ${table}`),
+    'permission denied for table',
+  );
+  await f.expectDenied(
+    c,
+    `${BACKUP_ROLE} creates in public`,
+    login(c, BACKUP_ROLE, 'CREATE TABLE public.intruder (id int)'),
+    'permission denied for schema public',
+  );
+}
+
 /** The manifests name the expected admin, database and roles, and the database is the admin's. */
 async function checkOwnership(c: Cluster, f: Findings): Promise<void> {
   f.expect(
@@ -453,7 +488,9 @@ async function checkOwnership(c: Cluster, f: Findings): Promise<void> {
     `POSTGRES_USER/POSTGRES_DB are ${c.admin}/${c.database}, not ${c.expected.admin}/${c.expected.database}`,
   );
   const roles = [...c.passwords.keys()].sort().join(', ');
-  const expected = [c.expected.admin, ...Object.keys(c.expected.services)].sort().join(', ');
+  // The exporter's and the backup's roles are there when metrics and backups are on.
+  const side = [EXPORTER_ROLE, BACKUP_ROLE].filter((r) => c.passwords.has(r));
+  const expected = [c.expected.admin, ...Object.keys(c.expected.services), ...side].sort().join(', ');
   f.expect(c, roles === expected, `the role password files are ${roles}, not ${expected}`);
   const owner = await login(c, c.admin, 'SELECT datdba::regrole FROM pg_database WHERE datname = current_database()');
   f.expect(c, owner === c.admin, `database ${c.database} is owned by ${owner}, not ${c.admin}`);
@@ -805,8 +842,9 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
     await checkDenials(c, f);
     await checkClosedToPublic(c, f);
     await checkVectorSearch(c, f);
+    await checkBackupRole(c, f);
     await checkRerun(c, f);
-    await checkBackupRestore(c, f, containerWith(objects, 'CronJob', 'BACKUP_DIR')?.container);
+    await checkBackupRestore(c, f, containerWith(objects, 'CronJob', 'KEEP')?.container);
   } finally {
     await stop();
   }

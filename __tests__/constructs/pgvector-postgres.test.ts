@@ -5,7 +5,7 @@ import * as path from 'path';
 import { PgvectorPostgres, PgvectorPostgresProps } from '../../charts/constructs/pgvector-postgres';
 import { PGVECTOR_IMAGE } from '../../charts/constructs/postgres-config';
 import { postgresCpuSettings, postgresMemorySettings } from '../../charts/constructs/postgres-settings';
-import { EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
+import { BACKUP_ROLE, EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
 import {
   ARM64_TERMS,
   danglingMounts,
@@ -92,13 +92,24 @@ describe('PgvectorPostgres, minimal props', () => {
 
   test('the init ConfigMap holds the common scripts and the system folder, and is what the pod mounts', () => {
     const init = one(objects, 'ConfigMap', 'db-init');
-    expect(Object.keys(init.data).sort()).toEqual(['10-schema.sql', '90-metrics-role.sh', '95-late.sh', 'metrics-role.psql']);
+    expect(Object.keys(init.data).sort()).toEqual([
+      '10-schema.sql',
+      '90-metrics-role.sh',
+      '91-backup-role.sh',
+      '95-late.sh',
+      'backup-role.psql',
+      'metrics-role.psql',
+    ]);
     expect(init.data['10-schema.sql']).toBe('CREATE EXTENSION vector;\n');
     expect(pod.volumes).toContainEqual({ name: 'init-scripts', configMap: { name: 'db-init', defaultMode: 0o444 } });
   });
 
   test('reads the admin password from a file of its Secret; no initdb args, no extra env', () => {
-    expect(passwords).toEqual([{ secret: { name: 'db-app-admin', items: [{ key: 'password', path: 'app_admin' }] } }]);
+    // The admin's, and the backup role's (backups are on by default).
+    expect(passwords).toEqual([
+      { secret: { name: 'db-app-admin', items: [{ key: 'password', path: 'app_admin' }] } },
+      { secret: { name: 'db-postgres-backup', items: [{ key: 'password', path: 'postgres_backup' }] } },
+    ]);
     const mount = pg.volumeMounts.find((m: any) => m.name === 'role-passwords').mountPath;
     expect(envOf(pg)).toEqual({
       POSTGRES_USER: 'app_admin',
@@ -149,11 +160,12 @@ describe('PgvectorPostgres, all props', () => {
   };
   const { db, objects, sts, pod, pg, settings, passwords } = build(props, { arm64: true, storageClass: 'ssd' });
 
-  test('mounts a password file per role: admin, service roles, then the exporter', () => {
+  test('mounts a password file per role: admin, service roles, the exporter, then the backup', () => {
     expect(passwords.map((s: any) => [s.secret.name, s.secret.items[0].path])).toEqual([
       ['db-app-admin', 'app_admin'],
       ['db-svc', 'svc'],
       [roleSecretName(EXPORTER_ROLE), EXPORTER_ROLE],
+      [roleSecretName(BACKUP_ROLE), BACKUP_ROLE],
     ]);
   });
 

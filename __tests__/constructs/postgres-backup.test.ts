@@ -42,7 +42,7 @@ describe('PostgresBackup through PgvectorPostgres', () => {
     const claimName = pod.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim.claimName;
     expect(claimName).toBe(`${sts.spec.volumeClaimTemplates[1].metadata.name}-${sts.metadata.name}-0`);
     const c = pod.containers[0];
-    expect(envOf(c)).toMatchObject({ PGHOST: 'pg', PGPORT: '5432', PGUSER: 'app_admin', PGDATABASE: 'app', KEEP: '7' });
+    expect(envOf(c)).toMatchObject({ PGHOST: 'pg', PGPORT: '5432', PGUSER: 'postgres_backup', PGDATABASE: 'app', KEEP: '7' });
     expect(c.image).toBe(sts.spec.template.spec.containers[0].image);
   });
 
@@ -58,7 +58,7 @@ describe('PostgresBackup alone', () => {
   const db = { host: 'store', port: 6543, image: 'postgres:17.2', backupClaim: 'dumps' };
   const build = (config: object, cluster = {}) => {
     const chart = testChart(cluster);
-    const backup = new PostgresBackup(chart, 'b', { db, database: 'books', admin, config: backupSchema.parse(config) });
+    const backup = new PostgresBackup(chart, 'b', { db, database: 'books', role: admin, config: backupSchema.parse(config) });
     const cron = one(synth(chart), 'CronJob');
     return { backup, cron, pod: cron.spec.jobTemplate.spec.template.spec };
   };

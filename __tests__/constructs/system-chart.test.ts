@@ -60,7 +60,7 @@ describe('constructs that read SystemChart.of refuse a plain Chart', () => {
     ['TraefikIngress', (s) => new TraefikIngress(s, 'x', { name: 'x', routes: [{ host: 'h.example', service: 's', port: 80 }] })],
     ['BackendNetwork', (s) => new BackendNetwork(s, 'x', { workloads: [], connections: [] })],
     ['PgvectorPostgres', (s) => new PgvectorPostgres(s, 'x', { name: 'x', config, database: 'd', admin, initScriptsDir })],
-    ['PostgresBackup', (s) => new PostgresBackup(s, 'x', { db, database: 'd', admin, config: backupSchema.parse({}) })],
+    ['PostgresBackup', (s) => new PostgresBackup(s, 'x', { db, database: 'd', role: admin, config: backupSchema.parse({}) })],
     [
       'PythonService',
       (s) =>

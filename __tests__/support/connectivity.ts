@@ -12,7 +12,7 @@ type Port = { protocol: string; port: number };
 
 /** A peer as a name: a workload of the namespace, or an outside endpoint. */
 function peerName(peer: Peer): string {
-  if (peer.ipBlock) return peer.ipBlock.except ? 'internet' : 'anywhere';
+  if (peer.ipBlock) return peer.ipBlock.except ? 'internet' : peer.ipBlock.cidr === '0.0.0.0/0' ? 'anywhere' : `cidr:${peer.ipBlock.cidr}`;
   const labels = peer.podSelector?.matchLabels ?? {};
   if (peer.namespaceSelector) {
     if (labels['k8s-app'] === 'kube-dns') return 'kube-dns';

@@ -96,14 +96,9 @@ export function madeUpSystem(
         http: { port: API_PORT, healthPath: '/healthz' },
         waitFor: db,
       });
-      const backups = db.backup ? [db.backup.name] : [];
       new BackendNetwork(this, 'network', {
-        workloads: ['db', 'api', ...backups],
-        connections: [
-          { from: TRAEFIK, to: 'api', port: API_PORT },
-          { from: 'api', to: 'db', port: db.port },
-          ...backups.map((from) => ({ from, to: 'db', port: db.port })),
-        ],
+        workloads: ['db', 'api', ...db.backupWorkloads],
+        connections: [{ from: TRAEFIK, to: 'api', port: API_PORT }, { from: 'api', to: 'db', port: db.port }, ...db.backupConnections],
       });
     }
   }

@@ -24,7 +24,13 @@ export interface PodsIn {
   readonly podLabels: Record<string, string>;
 }
 
-export type Endpoint = string | typeof TRAEFIK | typeof INTERNET | typeof ANYWHERE | PodsIn;
+/** Addresses outside the cluster, by CIDR (a NAS, a backup bucket). */
+export interface Addresses {
+  readonly kind: 'cidr';
+  readonly cidr: string;
+}
+
+export type Endpoint = string | typeof TRAEFIK | typeof INTERNET | typeof ANYWHERE | PodsIn | Addresses;
 
 /** One allowed connection: `from` may open TCP connections to `to` on `port`. */
 export interface Connection {
@@ -103,6 +109,8 @@ function peersOf(end: Endpoint, system: string, cluster: ClusterConfig): k8s.Net
       return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
     case 'pods':
       return [inNamespace(end.namespace, end.podLabels)];
+    case 'cidr':
+      return [{ ipBlock: { cidr: end.cidr } }];
   }
 }
 

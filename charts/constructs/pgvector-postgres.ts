@@ -13,7 +13,7 @@ import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { PROJECT_ROOT } from '../../lib/project-root';
 import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
-import { EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
+import { BACKUP_ROLE, EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
 import { Connection } from './backend-network';
 import { kubeScoreIgnore } from './lint-exceptions';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
@@ -74,6 +74,10 @@ export class PgvectorPostgres extends Construct {
   public readonly backup?: PostgresBackup;
   /** Who may scrape the metrics sidecar: network connections for the system's policies. */
   public readonly scrapers: Connection[];
+  /** The backup's CronJobs (their pods' names), for the system's policies. */
+  public backupWorkloads: string[] = [];
+  /** What the backup's pods reach: the database, and the off-node target. */
+  public backupConnections: Connection[] = [];
 
   constructor(scope: Construct, id: string, props: PgvectorPostgresProps) {
     super(scope, id);
@@ -85,7 +89,9 @@ export class PgvectorPostgres extends Construct {
     const labels = workloadLabels(identity);
     const metrics = props.config.metrics;
     const exporter = { role: EXPORTER_ROLE, secretName: roleSecretName(EXPORTER_ROLE) };
-    const roles = [props.admin, ...(props.serviceRoles ?? []), ...(metrics.enabled ? [exporter] : [])];
+    const backupRole = { role: BACKUP_ROLE, secretName: roleSecretName(BACKUP_ROLE) };
+    const backups = props.config.backup.enabled;
+    const roles = [props.admin, ...(props.serviceRoles ?? []), ...(metrics.enabled ? [exporter] : []), ...(backups ? [backupRole] : [])];
     this.scrapers = metrics.enabled ? [{ from: { kind: 'pods', ...metrics.scrapeFrom }, to: props.name, port: METRICS_PORT }] : [];
 
     const initScripts = new k8s.KubeConfigMap(this, 'init', {
@@ -155,9 +161,11 @@ export class PgvectorPostgres extends Construct {
       this.backup = new PostgresBackup(this, 'backup', {
         db: this,
         database: props.database,
-        admin: props.admin,
+        role: backupRole,
         config: props.config.backup,
       });
+      this.backupWorkloads = [this.backup.name, ...(this.backup.checkName ? [this.backup.checkName] : [])];
+      this.backupConnections = this.backup.connections;
     }
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { show } from '../../lib/errors';
 import { cronScheduleError, isTimeZone } from '../../lib/k8s-validation';
 import { memoryBytes } from '../../lib/quantity';
+import { offsiteSchema } from './offsite-config';
 import { Compute, compute, dnsLabel, dnsSubdomain, memory, pinnedImage, podSelector } from '../../lib/schema';
 
 /** pgvector 0.8.1 on PostgreSQL 17 (Debian bookworm), for both systems: one image to pull on the Pis. */
@@ -12,30 +13,56 @@ export const PGVECTOR_IMAGE = 'pgvector/pgvector:0.8.1-pg17-bookworm';
  * Nightly pg_dump of the database into a volume of its own: its storage class and size are
  * separate from the database's, so the dumps can live on another disk or an NFS class.
  */
-export const backupSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  /** Cron schedule, in the cluster's time zone unless timeZone is set. */
-  schedule: z
-    .string()
-    .superRefine((schedule, ctx) => {
-      const error = cronScheduleError(schedule);
-      if (error)
+export const backupSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Cron schedule, in the cluster's time zone unless timeZone is set. */
+    schedule: z
+      .string()
+      .superRefine((schedule, ctx) => {
+        const error = cronScheduleError(schedule);
+        if (error)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${error}: write a cron schedule such as "30 3 * * *" (03:30 every day), "0 2 * * MON-FRI" or "@daily"`,
+          });
+      })
+      .default('30 3 * * *'),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { error: (i) => `${show(i.input)} is not an IANA time zone: write one such as "Europe/Paris" or "UTC"` })
+      .optional(),
+    /** How many dumps to keep; older ones are deleted after each successful dump. */
+    keep: z.int().min(1).max(365).default(7),
+    /** The dumps' storage class; the cluster's default class when unset. */
+    storageClass: dnsSubdomain.optional(),
+    size: memory.refine((q) => memoryBytes(q)! >= 2 ** 30, 'must be at least 1Gi').default('10Gi'),
+    /** A copy of each dump off the node, encrypted (rclone crypt), with retention on the target. */
+    offsite: offsiteSchema.prefault({}),
+  })
+  .superRefine((backup, ctx) => {
+    const { offsite } = backup;
+    if (!offsite.enabled) return;
+    if (!backup.enabled)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offsite', 'enabled'],
+        message: 'needs backups on (backup.enabled): the copies are of the nightly dumps',
+      });
+    for (const field of ['target', 'network'] as const) {
+      if (!offsite[field]) {
+        const example =
+          field === 'target'
+            ? '{ type: s3, endpoint: …, bucket: … } or { type: sftp, host: …, user: …, knownHosts: … }'
+            : '{ cidr: 192.168.1.10/32, port: 9000 }';
         ctx.addIssue({
           code: 'custom',
-          message: `${error}: write a cron schedule such as "30 3 * * *" (03:30 every day), "0 2 * * MON-FRI" or "@daily"`,
+          path: ['offsite', field],
+          message: `missing: the off-node copy needs its ${field}: add ${example}, or set offsite.enabled: false`,
         });
-    })
-    .default('30 3 * * *'),
-  timeZone: z
-    .string()
-    .refine(isTimeZone, { error: (i) => `${show(i.input)} is not an IANA time zone: write one such as "Europe/Paris" or "UTC"` })
-    .optional(),
-  /** How many dumps to keep; older ones are deleted after each successful dump. */
-  keep: z.int().min(1).max(365).default(7),
-  /** The dumps' storage class; the cluster's default class when unset. */
-  storageClass: dnsSubdomain.optional(),
-  size: memory.refine((q) => memoryBytes(q)! >= 2 ** 30, 'must be at least 1Gi').default('10Gi'),
-});
+      }
+    }
+  });
 export type BackupConfig = z.output<typeof backupSchema>;
 
 /** An optional postgres_exporter sidecar, for users who run Prometheus. */

@@ -12,7 +12,8 @@ import { RestrictedNamespace } from '../../charts/constructs/restricted-namespac
 import { SystemChart } from '../../charts/constructs/system-chart';
 import { TraefikIngress } from '../../charts/constructs/traefik-ingress';
 import { SystemIdentity, systemLabels } from '../../charts/constructs/workload-identity';
-import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../../lib/secrets';
+import { SecretSpec, databaseUrl, roleSecret, roleSecretName } from '../../lib/secrets';
+import { postgresSecrets } from '../../charts/constructs/postgres-secrets';
 import { BOOKSYNC_APIS, BOOKSYNC_DIR, BookSyncConfig } from './config';
 
 /** The seed's database host name: every DATABASE_URL says `@postgres:5432`. */
@@ -50,7 +51,7 @@ export function booksyncSecrets(c: BookSyncConfig): SecretSpec[] {
       },
     },
     { ...base, name: 'data-api-secrets', type: 'Opaque', data: { APP_SECRET_KEY: { generated: 'BOOKSYNC_APP_SECRET_KEY' } } },
-    ...exporterSecrets(base, 'BOOKSYNC', c.postgres.metrics.enabled),
+    ...postgresSecrets(base, 'BOOKSYNC', POSTGRES_HOST, c.postgres),
   ];
 }
 
@@ -100,11 +101,10 @@ export class BookSyncChart extends SystemChart {
     api('prediction', { HF_HOME: '/cache/huggingface' }, { scratchDirs: { cache: '/cache' }, startupSeconds: 600 });
 
     // §1.1: every API talks to Postgres only; Traefik is the only way in. The backup reads Postgres.
-    const backups = postgres.backup ? [postgres.backup.name] : [];
     new BackendNetwork(this, 'network', {
-      workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name), ...backups],
+      workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name), ...postgres.backupWorkloads],
       connections: [
-        ...backups.map((from) => ({ from, to: POSTGRES_HOST, port: postgres.port })),
+        ...postgres.backupConnections,
         ...postgres.scrapers,
         ...API_KEYS.flatMap((key) => {
           const { name, port } = BOOKSYNC_APIS[key];

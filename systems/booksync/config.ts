@@ -5,7 +5,7 @@ import { distinctAdmin, PGVECTOR_IMAGE, postgresSchema } from '../../charts/cons
 import { apiSchema, imagesSchema } from '../../charts/constructs/python-service-config';
 import { dnsLabel, hostname, roleName } from '../../lib/schema';
 import { PROJECT_ROOT } from '../../lib/project-root';
-import { EXPORTER_ROLE } from '../../lib/secrets';
+import { SIDE_ROLES } from '../../charts/constructs/postgres-secrets';
 
 /**
  * This folder (init SQL in sql/, expected connectivity in connectivity/), found from the
@@ -29,7 +29,7 @@ export const booksyncSchema = z.strictObject({
     .strictObject({
       name: dnsLabel.default('booksync'),
       adminUser: roleName
-        .superRefine(distinctAdmin([...Object.values(BOOKSYNC_APIS).map((a) => a.role), EXPORTER_ROLE]))
+        .superRefine(distinctAdmin([...Object.values(BOOKSYNC_APIS).map((a) => a.role), ...SIDE_ROLES]))
         .default('postgres'),
     })
     .prefault({}),

@@ -12,7 +12,8 @@ import { RestrictedNamespace } from '../../charts/constructs/restricted-namespac
 import { NOTICE, SystemChart } from '../../charts/constructs/system-chart';
 import { TraefikIngress } from '../../charts/constructs/traefik-ingress';
 import { SystemIdentity, systemLabels } from '../../charts/constructs/workload-identity';
-import { SecretSpec, databaseUrl, exporterSecrets, roleSecret, roleSecretName } from '../../lib/secrets';
+import { SecretSpec, databaseUrl, roleSecret, roleSecretName } from '../../lib/secrets';
+import { postgresSecrets } from '../../charts/constructs/postgres-secrets';
 import { MNEMOLITE_DIR, MnemoLiteConfig } from './config';
 
 /** The seed's network alias of the database: DATABASE_URL says `@db:5432`. */
@@ -44,7 +45,7 @@ export function mnemoliteSecrets(c: MnemoLiteConfig): SecretSpec[] {
         },
       },
     },
-    ...exporterSecrets(base, 'MNEMOLITE', c.postgres.metrics.enabled),
+    ...postgresSecrets(base, 'MNEMOLITE', DB_HOST, c.postgres),
   ];
 }
 
@@ -130,14 +131,14 @@ export class MnemoLiteChart extends SystemChart {
 
     // networks: frontend (the API only) and backend, internal: true.
     const workers = c.worker.enabled ? [WORKER] : [];
-    const backups = db.backup ? [db.backup.name] : [];
     const connections: Connection[] = [
-      ...[API, ...workers, ...backups].map((from) => ({ from, to: DB_HOST, port: db.port })),
+      ...[API, ...workers].map((from) => ({ from, to: DB_HOST, port: db.port })),
+      ...db.backupConnections,
       ...db.scrapers,
       { from: loadBalancer ? ANYWHERE : TRAEFIK, to: API, port: API_PORT },
       ...(c.api.internetEgress ? [{ from: API, to: INTERNET, port: 443 }] : []),
     ];
-    new BackendNetwork(this, 'network', { workloads: [DB_HOST, API, ...workers, ...backups], connections });
+    new BackendNetwork(this, 'network', { workloads: [DB_HOST, API, ...workers, ...db.backupWorkloads], connections });
 
     if (!loadBalancer) {
       new TraefikIngress(this, 'ingress', {

@@ -5,7 +5,7 @@ import { distinctAdmin, PGVECTOR_IMAGE, postgresSchema } from '../../charts/cons
 import { apiSchema, imagesSchema } from '../../charts/constructs/python-service-config';
 import { dnsLabel, hostname, roleName } from '../../lib/schema';
 import { PROJECT_ROOT } from '../../lib/project-root';
-import { EXPORTER_ROLE } from '../../lib/secrets';
+import { SIDE_ROLES } from '../../charts/constructs/postgres-secrets';
 
 /**
  * This folder (init SQL in sql/, expected connectivity in connectivity/), found from the
@@ -21,7 +21,7 @@ export const MNEMOLITE_DIR = path.join(PROJECT_ROOT, 'systems', 'mnemolite');
 export const mnemoliteSchema = z.strictObject({
   namespace: dnsLabel.default('mnemolite'),
   database: z
-    .strictObject({ name: dnsLabel.default('mnemolite'), user: roleName.superRefine(distinctAdmin([EXPORTER_ROLE])).default('mnemo') })
+    .strictObject({ name: dnsLabel.default('mnemolite'), user: roleName.superRefine(distinctAdmin(SIDE_ROLES)).default('mnemo') })
     .prefault({}),
   postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '2', memory: '4Gi' }, maxConnections: 100 })
     .extend({
