@@ -41,6 +41,15 @@ const kubernetesTool = (cmd: string, override: string): GoTool => ({
 export const GO_TOOLS: Record<string, GoTool> = {
   // v0.36.0 is the last release under the bitnami-labs module path (v0.40 renamed it).
   kubeseal: { pkg: 'github.com/bitnami-labs/sealed-secrets/cmd/kubeseal', version: 'v0.36.0', override: 'KUBESEAL' },
+  // The release of the rclone/rclone image the off-node backups run (charts/constructs/offsite-config.ts).
+  // Built as the image builds it (static, its version stamped), so `rclone version` says what the image says.
+  rclone: {
+    pkg: 'github.com/rclone/rclone',
+    version: 'v1.76.0',
+    override: 'RCLONE',
+    env: { CGO_ENABLED: '0' },
+    ldflags: '-s -X github.com/rclone/rclone/fs.Version=v1.76.0',
+  },
   kubeconform: { pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0', override: 'KUBECONFORM' },
   'kube-score': { pkg: 'github.com/zegl/kube-score/cmd/kube-score', version: 'v1.20.0', override: 'KUBE_SCORE' },
   // Built in a wrapper module: `go install …@v1.4.4` asks the proxy for the module's version
@@ -58,7 +67,8 @@ export const GO_TOOLS: Record<string, GoTool> = {
   },
 };
 
-export type ToolName = 'kubeseal' | 'kubeconform' | 'kube-score' | 'netpolicy' | 'kube-apiserver' | 'kube-controller-manager' | 'kine';
+export type ToolName =
+  'kubeseal' | 'rclone' | 'kubeconform' | 'kube-score' | 'netpolicy' | 'kube-apiserver' | 'kube-controller-manager' | 'kine';
 
 export function toolCacheDir(): string {
   return process.env.PI_GITOPS_CACHE ?? path.join(os.homedir(), '.cache', 'pi-gitops');

@@ -8,13 +8,14 @@
 import { Check } from './check';
 import { badInput } from './bad-input';
 import { fuzz } from './fuzz';
+import { offsite } from './offsite';
 import { lint } from './lint';
 import { netpol } from './netpol';
 import { postgres } from './postgres';
 import { schemas } from './schemas';
 import { sealing } from './sealing';
 
-const CHECKS: Check[] = [schemas, lint, netpol, postgres, badInput, sealing, fuzz];
+const CHECKS: Check[] = [schemas, lint, netpol, postgres, offsite, badInput, sealing, fuzz];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -70,11 +70,12 @@ export const RETENTION_AWK = [
  */
 const RCLONE_PRELUDE = [
   'set -eu',
-  'RCLONE_CONFIG_OFFSITE_PASSWORD="$(rclone obscure "$REPOSITORY_PASSWORD")"',
-  'RCLONE_CONFIG_OFFSITE_PASSWORD2="$(rclone obscure "$REPOSITORY_SALT")"',
+  // "--": a generated password may begin with "-", which rclone would take for a flag.
+  'RCLONE_CONFIG_OFFSITE_PASSWORD="$(rclone obscure -- "$REPOSITORY_PASSWORD")"',
+  'RCLONE_CONFIG_OFFSITE_PASSWORD2="$(rclone obscure -- "$REPOSITORY_SALT")"',
   'export RCLONE_CONFIG_OFFSITE_PASSWORD RCLONE_CONFIG_OFFSITE_PASSWORD2',
   'if [ -n "${TARGET_PASSWORD:-}" ]; then',
-  '  RCLONE_CONFIG_TARGET_PASS="$(rclone obscure "$TARGET_PASSWORD")"',
+  '  RCLONE_CONFIG_TARGET_PASS="$(rclone obscure -- "$TARGET_PASSWORD")"',
   '  export RCLONE_CONFIG_TARGET_PASS',
   'fi',
   'if [ -n "${KNOWN_HOSTS:-}" ]; then printf \'%s\\n\' "$KNOWN_HOSTS" > /tmp/known_hosts; fi',
@@ -96,17 +97,20 @@ export const OFFSITE_SCRIPT = [
   'remote_dumps > /tmp/dumps',
   'awk -v daily="$KEEP_DAILY" -v weekly="$KEEP_WEEKLY" -v monthly="$KEEP_MONTHLY" "$RETENTION_AWK" /tmp/dumps > /tmp/prune',
   'while read -r old; do rclone deletefile "offsite:$old"; echo "pruned $old"; done < /tmp/prune',
+  // What an upload cut short may leave (SFTP writes to a .partial name, then renames).
+  'rclone delete --include "*.partial" --min-age 6h offsite:',
   'echo "the target keeps $(($(wc -l < /tmp/dumps) - $(wc -l < /tmp/prune))) dump(s)"',
 ].join('\n');
 
 /**
- * The weekly check of the copies: every dump still on the volume matches its copy (rclone
- * cryptcheck compares the encrypted checksums), and the newest copy decrypts whole (each 64 KiB
- * block is authenticated) into a pg_dump archive.
+ * The weekly check of the copies: every dump still on the volume matches its copy, byte for byte
+ * once decrypted, and the newest copy decrypts whole (each 64 KiB block is authenticated) into a
+ * pg_dump archive.
  */
 export const CHECK_SCRIPT = [
   ...RCLONE_PRELUDE,
-  'rclone cryptcheck --one-way --include "$PGDATABASE-*.dump" "$BACKUP_DIR" offsite:',
+  // --download: every target can be checked, hashes or not (SFTP without a shell has none).
+  'rclone check --one-way --download --include "$PGDATABASE-*.dump" "$BACKUP_DIR" offsite:',
   'newest="$(remote_dumps | head -n 1)"',
   'if [ -z "$newest" ]; then echo "no copy of $PGDATABASE on the target"; exit 1; fi',
   'rclone cat "offsite:$newest" > /dev/null',
@@ -238,6 +242,7 @@ function rcloneContainer(name: string, script: string, offsite: OffsiteConfig, d
           { name: 'RCLONE_CONFIG_TARGET_PORT', value: String(t.port) },
           { name: 'RCLONE_CONFIG_TARGET_USER', value: t.user },
           { name: 'RCLONE_CONFIG_TARGET_SHELL_TYPE', value: 'none' },
+          { name: 'RCLONE_CONFIG_TARGET_DISABLE_HASHCHECK', value: 'true' },
           { name: 'RCLONE_CONFIG_TARGET_KNOWN_HOSTS_FILE', value: '/tmp/known_hosts' },
           { name: 'KNOWN_HOSTS', value: t.knownHosts },
           { name: 'TARGET_PASSWORD', valueFrom: secret('target-password') },
@@ -255,6 +260,13 @@ function rcloneContainer(name: string, script: string, offsite: OffsiteConfig, d
       { name: 'RCLONE_CONFIG_OFFSITE_TYPE', value: 'crypt' },
       { name: 'RCLONE_CONFIG_OFFSITE_REMOTE', value: `target:${folder}/${database}` },
       { name: 'RCLONE_CONFIG_OFFSITE_FILENAME_ENCRYPTION', value: 'standard' },
+      // A wrong password makes listing fail, instead of showing an empty target (and pruning nothing, silently).
+      { name: 'RCLONE_CONFIG_OFFSITE_STRICT_NAMES', value: 'true' },
+      // A target that stops answering fails the step in about a minute, not after rclone's default 20.
+      { name: 'RCLONE_CONTIMEOUT', value: '10s' },
+      { name: 'RCLONE_TIMEOUT', value: '60s' },
+      { name: 'RCLONE_LOW_LEVEL_RETRIES', value: '3' },
+      { name: 'RCLONE_RETRIES', value: '2' },
       { name: 'REPOSITORY_PASSWORD', valueFrom: secret('repository-password') },
       { name: 'REPOSITORY_SALT', valueFrom: secret('repository-salt') },
       { name: 'PGDATABASE', value: database },
