@@ -461,7 +461,8 @@ async function checkBackupRole(c: Cluster, f: Findings): Promise<void> {
   const table = await login(
     c,
     c.admin,
-    "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 1",
+    "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables " +
+      "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1 LIMIT 1",
   );
   f.expect(c, table !== '', 'no table to try the backup role on');
   const rows = await login(c, BACKUP_ROLE, `SELECT count(*) FROM ${table}`).catch((e: Error) => `failed: ${printed(e)}`);
