@@ -65,7 +65,7 @@ export const offsiteSchema = z.strictObject({
   image: pinnedImage.default(RCLONE_IMAGE),
   target: target.optional(),
   /** The folder on the target; each system writes into its own. */
-  path: remotePath.default('pi-backups'),
+  path: remotePath.default('postgres'),
   /** The only addresses the backup pods may reach besides Postgres and DNS: the target's, and its port. */
   network: z
     .strictObject({
