@@ -39,6 +39,7 @@ export default tseslint.config(
       'lib/output-check.ts',
       'lib/footprint.ts',
       'app/status-table.ts',
+      'app/offsite-fetch.ts',
       'app/restore-plan.ts',
       'scripts/status.ts',
     ],

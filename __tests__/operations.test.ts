@@ -316,10 +316,11 @@ describe('the commands against a fake kubectl', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Runs scripts/<script>.ts with the fake first on PATH (or no kubectl at all); never throws. */
-  async function run(script: string, args: string[], rules: Rule[] = [], kubectlOnPath = true) {
+  async function run(script: string, args: string[], rules: Rule[] = [], kubectlOnPath = true, extraEnv: Record<string, string> = {}) {
     fs.writeFileSync(path.join(dir, 'rules.json'), JSON.stringify(rules));
     const env = {
       ...process.env,
+      ...extraEnv,
       PATH: kubectlOnPath ? `${path.join(dir, 'bin')}${path.delimiter}${process.env.PATH}` : path.join(dir, 'empty'),
       FAKE_KUBECTL_LOG: path.join(dir, 'log'),
       FAKE_KUBECTL_RULES: path.join(dir, 'rules.json'),
@@ -429,6 +430,60 @@ describe('the commands against a fake kubectl', () => {
       ...planCalls(planOf('prod', 'mnemolite', { fromFile: file })),
     ]);
     expect(calls().find((c) => c.argv.includes('-i'))!.stdin).toBe('PGDMP fake dump');
+  });
+
+  /** A fake rclone ($RCLONE): obscures visibly, lists three copies, and "fetches" by writing the name it was asked for. */
+  const FAKE_RCLONE = `#!${process.execPath}
+const fs = require('fs');
+const [cmd, ...args] = process.argv.slice(2);
+const keep = ['OFFSITE_REMOTE', 'OFFSITE_PASSWORD', 'TARGET_ACCESS_KEY_ID', 'TARGET_ENDPOINT'].map((k) => 'RCLONE_CONFIG_' + k);
+const env = Object.fromEntries(keep.map((k) => [k, process.env[k]]));
+fs.appendFileSync(__filename + '.log', JSON.stringify({ cmd, args, env }) + '\\n');
+if (cmd === 'obscure') process.stdout.write('obscured:' + args[1] + '\\n');
+const copies = ['19', '20', '21'].map((day) => 'booksync-202611' + day + 'T033000Z.dump');
+if (cmd === 'lsf') process.stdout.write([...copies, 'x.partial'].join('\\n') + '\\n');
+if (cmd === 'copyto') fs.writeFileSync(args[1], 'PGDMP from ' + args[0]);
+`;
+
+  test('restore --offsite lists the off-node copies, and with --apply fetches the one chosen --at a time and streams it', async () => {
+    const secrets = path.join(dir, 'prod.env');
+    const values = ['PASSWORD=repo-pass', 'SALT=repo-salt', 'S3_ACCESS_KEY_ID=AK', 'S3_SECRET_ACCESS_KEY=SK'];
+    fs.writeFileSync(secrets, values.map((v) => `BOOKSYNC_OFFSITE_${v}\n`).join(''));
+    fs.writeFileSync(path.join(dir, 'bin', 'rclone'), FAKE_RCLONE, { mode: 0o755 });
+    // rclone runs with the settings it needs only: the fake logs beside itself.
+    const rcloneEnv = { RCLONE: path.join(dir, 'bin', 'rclone') };
+    const args = ['prod', 'booksync', '--offsite', '--at', '2026-11-20T12:00:00Z', '--secrets-file', secrets];
+    const listed = await run('restore', args, [CONTEXT], true, rcloneEnv);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('  * booksync-20261120T033000Z.dump');
+    expect(listed.stdout).not.toContain('x.partial');
+    expect(calls()).toEqual([]); // no kubectl without --apply
+    const applied = await run('restore', [...args, '--apply'], [CONTEXT], true, rcloneEnv);
+    expect(applied.code).toBe(0);
+    const rcloneCalls = fs
+      .readFileSync(path.join(dir, 'bin', 'rclone.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const fetch = rcloneCalls.find((c) => c.cmd === 'copyto');
+    expect(fetch.args[0]).toBe('offsite:booksync-20261120T033000Z.dump');
+    // The CronJob's own remote and target, with the env file's secrets, passwords obscured.
+    expect(fetch.env).toMatchObject({
+      RCLONE_CONFIG_OFFSITE_REMOTE: 'target:pi-backups/postgres/booksync',
+      RCLONE_CONFIG_OFFSITE_PASSWORD: 'obscured:repo-pass',
+      RCLONE_CONFIG_TARGET_ACCESS_KEY_ID: 'AK',
+      RCLONE_CONFIG_TARGET_ENDPOINT: 'https://s3.nas.home.arpa:9000',
+    });
+    expect(calls().find((c) => c.argv.includes('-i'))!.stdin).toBe('PGDMP from offsite:booksync-20261120T033000Z.dump');
+    const late = await run(
+      'restore',
+      ['prod', 'booksync', '--offsite', '--at', '2026-01-01T00:00:00Z', '--secrets-file', secrets],
+      [],
+      true,
+      rcloneEnv,
+    );
+    expect(late).toMatchObject({ code: 1 });
+    expect(late.stderr).toContain('the oldest dump on the target is booksync-20261119T033000Z.dump');
   });
 
   test('restore --apply stops at the first failing command and says how to bring the system back', async () => {

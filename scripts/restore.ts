@@ -10,10 +10,15 @@
  * command and says how to bring the system back.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { parseCommandLine, runCli } from '../lib/cli';
+import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
 import { kubectl, requireContext } from '../lib/kubectl';
-import { loadEnvironment } from '../app/environment';
+import { EnvironmentConfig, loadEnvironment } from '../app/environment';
+import { chooseDump, dumpsOf, offsiteEnvironment, rclone } from '../app/offsite-fetch';
+import { synthesizeObjects } from '../app/synth';
+import { readEnvFile } from '../lib/secrets';
+import { ensureTool } from '../lib/tools';
 import { SYSTEMS } from '../app/registry';
 import { ConfigError } from '../lib/errors';
 import {
@@ -29,7 +34,8 @@ import {
 } from '../app/restore-plan';
 import { BACKUP_DIR } from '../charts/constructs/postgres-common';
 
-const USAGE = 'npm run restore -- <env> <system> [dump] [--apply] [--from-file local.dump] [--argocd-namespace argocd]';
+const USAGE =
+  'npm run restore -- <env> <system> [dump] [--apply] [--from-file local.dump | --offsite [--at <time>]] [--argocd-namespace argocd]';
 
 /** Runs the plan with kubectl, printing each step and command; throws with recovery advice at the first failure. */
 async function applyPlan(plan: RestorePlan, env: string): Promise<void> {
@@ -78,6 +84,9 @@ async function main(): Promise<void> {
     options: {
       apply: { type: 'boolean', default: false },
       'from-file': { type: 'string' },
+      offsite: { type: 'boolean', default: false },
+      at: { type: 'string' },
+      'secrets-file': { type: 'string' },
       'argocd-namespace': { type: 'string' },
       config: { type: 'string', default: 'config' },
     },
@@ -92,11 +101,70 @@ async function main(): Promise<void> {
   if (fromFile && !fs.statSync(fromFile, { throwIfNoEntry: false })?.isFile())
     throw new ConfigError(`--from-file ${fromFile}: no such file`);
 
-  const target = targetFor(loadEnvironment(values.config, env), env, system, values['argocd-namespace']);
+  if (values.offsite && fromFile) throw new ConfigError('give either --offsite (a copy on the off-node target) or --from-file, not both');
+  if (values.at && !values.offsite) throw new ConfigError('--at chooses among the off-node copies: use it with --offsite');
+
+  const config = loadEnvironment(values.config, env);
+  const target = targetFor(config, env, system, values['argocd-namespace']);
+  if (values.offsite)
+    return restoreFromOffsite(config, env, system, target, {
+      dump,
+      at: values.at,
+      apply: values.apply,
+      secretsFile: values['secrets-file'],
+    });
   if (dump !== undefined) checkDumpName(dump, target);
   const plan = restorePlan(target, { dump, fromFile });
   if (values.apply) await applyPlan(plan, env);
   else process.stdout.write(renderPlan(plan));
+}
+
+/**
+ * --offsite: the copies on the target listed (newest first), one chosen (named, the newest at or
+ * before --at, or the newest), and with --apply fetched with rclone into a private temporary folder
+ * and restored as --from-file would; without --apply, the list and the plan only.
+ */
+async function restoreFromOffsite(
+  config: EnvironmentConfig,
+  env: string,
+  system: string,
+  target: ReturnType<typeof targetFor>,
+  options: { dump?: string; at?: string; apply: boolean; secretsFile?: string },
+): Promise<void> {
+  const envFile = confinedPath(options.secretsFile ?? path.join('secrets', `${env}.env`), '--secrets-file', 'secrets');
+  const values = readEnvFile(envFile);
+  const settings = offsiteEnvironment(config, synthesizeObjects(config).get(system) ?? [], system, values, envFile);
+  const binary = ensureTool('rclone', (line) => console.error(line));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'restore-offsite-'));
+  try {
+    const obscure = async (value: string) => (await rclone(binary, ['obscure', '--', value], {})).trim();
+    const knownHosts = path.join(scratch, 'known_hosts');
+    if (settings.KNOWN_HOSTS) fs.writeFileSync(knownHosts, `${settings.KNOWN_HOSTS}\n`, { mode: 0o600 });
+    const rcloneEnv = {
+      ...settings,
+      HOME: scratch,
+      RCLONE_CONFIG: path.join(scratch, 'rclone.conf'),
+      RCLONE_CACHE_DIR: path.join(scratch, 'cache'),
+      RCLONE_CONFIG_TARGET_KNOWN_HOSTS_FILE: knownHosts,
+      RCLONE_CONFIG_OFFSITE_PASSWORD: await obscure(settings.REPOSITORY_PASSWORD),
+      RCLONE_CONFIG_OFFSITE_PASSWORD2: await obscure(settings.REPOSITORY_SALT),
+      ...(settings.TARGET_PASSWORD ? { RCLONE_CONFIG_TARGET_PASS: await obscure(settings.TARGET_PASSWORD) } : {}),
+    };
+    const dumps = dumpsOf(await rclone(binary, ['lsf', '--files-only', 'offsite:'], rcloneEnv));
+    const chosen = chooseDump(dumps, options.dump, options.at);
+    console.log(`off-node copies of ${system} (newest first):\n${dumps.map((d) => `  ${d === chosen ? '*' : ' '} ${d}`).join('\n')}`);
+    const local = path.join(scratch, chosen);
+    const plan = restorePlan(target, { fromFile: local });
+    if (!options.apply) {
+      process.stdout.write(`\nwith --apply, ${chosen} is fetched into a temporary folder, then:\n${renderPlan(plan)}`);
+      return;
+    }
+    await rclone(binary, ['copyto', `offsite:${chosen}`, local], rcloneEnv);
+    console.log(`fetched ${chosen} (${fs.statSync(local).size} bytes), decrypted`);
+    await applyPlan(plan, env);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 if (require.main === module) runCli(main);
