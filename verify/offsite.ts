@@ -129,24 +129,12 @@ async function verifyTarget(rclone: string, job: Job, kind: 's3' | 'sftp', dir: 
   const backups = path.join(dir, `${kind}-backups`);
   const scratch = path.join(dir, `${kind}-tmp`);
   let server = await startServer(rclone, kind, dir);
-  // The container's settings, with the target pointed at the local server and the Secret's values made up here.
-  const secrets = { REPOSITORY_PASSWORD: randomBytes(32).toString('base64url'), REPOSITORY_SALT: randomBytes(32).toString('base64url') };
+  const secrets = madeUpSecrets();
   const environment = (extra: Record<string, string> = {}) => ({
-    PATH: `${path.dirname(rclone)}:${process.env.PATH}`,
-    ...job.env,
-    ...targetEnv(kind, job.env),
-    ...server.env,
-    HOME: scratch,
-    RCLONE_CONFIG: path.join(scratch, 'rclone.conf'),
-    RCLONE_CACHE_DIR: path.join(scratch, 'cache'),
-    RCLONE_CONFIG_TARGET_KNOWN_HOSTS_FILE: path.join(scratch, 'known_hosts'),
-    BACKUP_DIR: backups,
-    ...secrets,
+    ...rcloneEnvironment(rclone, job, kind, server, scratch, backups, secrets),
     ...extra,
   });
-  // The scripts write their scratch files to /tmp, as in the pod: here each target gets its own copy.
-  const script = (text: string) => text.replace(/\/tmp\//g, `${scratch}/`);
-  const sh = (text: string, extra?: Record<string, string>) => run('sh', ['-c', script(text)], { env: environment(extra), cwd: dir });
+  const sh = (text: string, extra?: Record<string, string>) => runScript(text, scratch, environment(extra), dir);
   try {
     fs.mkdirSync(scratch, { recursive: true });
     fs.mkdirSync(backups);
@@ -239,6 +227,76 @@ async function verifyTarget(rclone: string, job: Job, kind: 's3' | 'sftp', dir: 
     await server.stop();
   }
   return problems;
+}
+
+/** The Secret's values, made up for the run. */
+const madeUpSecrets = () => ({
+  REPOSITORY_PASSWORD: randomBytes(32).toString('base64url'),
+  REPOSITORY_SALT: randomBytes(32).toString('base64url'),
+});
+
+/** The container's settings, with the target pointed at the local server and the Secret's values made up here. */
+function rcloneEnvironment(
+  rclone: string,
+  job: Job,
+  kind: 's3' | 'sftp',
+  server: Server,
+  scratch: string,
+  backups: string,
+  secrets: Record<string, string>,
+): Record<string, string> {
+  return {
+    PATH: `${path.dirname(rclone)}:${process.env.PATH}`,
+    ...job.env,
+    ...targetEnv(kind, job.env),
+    ...server.env,
+    HOME: scratch,
+    RCLONE_CONFIG: path.join(scratch, 'rclone.conf'),
+    RCLONE_CACHE_DIR: path.join(scratch, 'cache'),
+    RCLONE_CONFIG_TARGET_KNOWN_HOSTS_FILE: path.join(scratch, 'known_hosts'),
+    BACKUP_DIR: backups,
+    ...secrets,
+  };
+}
+
+/** A CronJob script run here: its scratch files under `scratch` instead of the pod's /tmp. */
+function runScript(text: string, scratch: string, env: Record<string, string>, cwd: string) {
+  return run('sh', ['-c', text.replace(/\/tmp\//g, `${scratch}/`)], { env, cwd });
+}
+
+/**
+ * A real dump through the off-node copy and back, as a disaster would take it: uploaded by the
+ * system's own backup step to an S3 server on 127.0.0.1, then fetched back with rclone into
+ * `dir`. Returns the fetched file, or undefined when the system has no off-node copy in prod.
+ */
+export async function throughOffsite(system: string, dump: string, dir: string): Promise<string | undefined> {
+  let job: Job;
+  try {
+    job = jobOf(system);
+  } catch {
+    return undefined;
+  }
+  const rclone = ensureTool('rclone', (line) => console.error(line));
+  const [scratch, backups, fetched] = ['tmp', 'backups', 'fetched'].map((d) => path.join(dir, d));
+  for (const d of [scratch, backups, fetched]) fs.mkdirSync(d, { recursive: true });
+  fs.copyFileSync(dump, path.join(backups, path.basename(dump)));
+  const server = await startServer(rclone, 's3', dir);
+  try {
+    const env = rcloneEnvironment(rclone, job, 's3', server, scratch, backups, madeUpSecrets());
+    const upload = await runScript(job.upload, scratch, env, dir);
+    if (upload.code !== 0) throw new Error(`the offsite step failed: ${upload.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    const obscured = async (value: string) => (await exec(rclone, ['obscure', '--', value])).trim();
+    const direct = {
+      ...env,
+      RCLONE_CONFIG_OFFSITE_PASSWORD: await obscured(env.REPOSITORY_PASSWORD),
+      RCLONE_CONFIG_OFFSITE_PASSWORD2: await obscured(env.REPOSITORY_SALT),
+    };
+    const back = path.join(fetched, path.basename(dump));
+    await exec(rclone, ['copyto', `offsite:${path.basename(dump)}`, back], { env: direct });
+    return back;
+  } finally {
+    await server.stop();
+  }
 }
 
 /** The target's settings the CronJob takes from config, for the local server's kind. */

@@ -28,6 +28,7 @@ import { toolCacheDir } from '../lib/tools';
 import { SYSTEMS } from '../app/registry';
 import { DatabaseExpectations } from '../charts/system';
 import { Check, REPO, exec, freePort, requireCommand, withTempDir } from './check';
+import { throughOffsite } from './offsite';
 
 const ENV = 'prod';
 const PGSERVER_VERSION = '0.1.4';
@@ -391,6 +392,8 @@ class Findings {
   searches = 0;
   reruns = 0;
   roundTrips = 0;
+  /** Round trips whose dump went through the off-node copy (S3 on 127.0.0.1) and back. */
+  offsite = 0;
   tables = 0;
   rows = 0;
   readonly keeps = new Set<number>();
@@ -766,8 +769,22 @@ async function checkBackupRestore(c: Cluster, f: Findings, container: any): Prom
   const seen: string[] = [];
   for (const { role, table, sql } of tables) seen.push(await login(c, role, `${sql}\n${readBack(table)}`));
   const [before, catalog] = [await checksums(c), await snapshot(c)];
-  const dump = await runBackup(c, f, container);
-  if (dump === undefined) return;
+  const made = await runBackup(c, f, container);
+  if (made === undefined) return;
+  // As after a dead node: the dump restored is the one fetched back from the off-node copy, when prod makes one.
+  const fetched = await throughOffsite(c.system, made, path.join(c.dir, 'offsite')).catch((e: Error) => {
+    f.expect(c, false, `the dump through the off-node copy: ${e.message}`);
+    return null;
+  });
+  if (fetched === null) return;
+  if (fetched) {
+    f.expect(c, fs.readFileSync(fetched).equals(fs.readFileSync(made)), 'the dump fetched back from the off-node copy differs');
+    fs.chmodSync(path.dirname(path.dirname(fetched)), 0o711);
+    fs.chmodSync(path.dirname(fetched), 0o711);
+    giveTo(c.host.user, fetched, 0o600);
+    f.offsite++;
+  }
+  const dump = fetched ?? made;
   await login(c, c.admin, `DROP DATABASE "${c.database}" WITH (FORCE)`, undefined, 'postgres');
   await createDatabase(c);
   await runInitFiles(c);
@@ -867,7 +884,8 @@ export const postgres: Check = {
       return (
         `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ` +
         `${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
-        `${f.roundTrips} backup/restore round trips (${f.tables} tables, ${f.rows} rows, checksums equal, ` +
+        `${f.roundTrips} backup/restore round trips (${f.offsite} through the off-node copy; ` +
+        `${f.tables} tables, ${f.rows} rows, checksums equal, ` +
         `keep=${[...f.keeps].join('/')} enforced)`
       );
     }),
