@@ -136,3 +136,25 @@ describe('BACKUP_SCRIPT', () => {
     expect(run(old, 1, true)).toEqual({ failed: true, files: old });
   });
 });
+
+describe('PostgresBackup with the off-node copy', () => {
+  const db = { host: 'store', port: 6543, image: 'postgres:17.2', backupClaim: 'dumps' };
+  const offsite = (target: object) => ({ offsite: { enabled: true, target, network: { cidr: '192.168.1.10/32', port: 22 } } });
+
+  test('SFTP: the host key pinned, "$" escaped for the kubelet, the password from the Secret, the dump first', () => {
+    const chart = testChart();
+    const target = { type: 'sftp', host: 'nas.home.arpa', user: 'pibackup', knownHosts: '[$(HOME)]:22 ssh-ed25519 AAAAC3Nz' };
+    new PostgresBackup(chart, 'b', { db, database: 'books', role: admin, config: backupSchema.parse(offsite(target)) });
+    const cron = one(synth(chart), 'CronJob', 'store-backup');
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['pg-dump']);
+    const env = envOf(pod.containers[0]);
+    expect(env.KNOWN_HOSTS).toBe('[$$(HOME)]:22 ssh-ed25519 AAAAC3Nz');
+    expect(env.TARGET_PASSWORD).toEqual({ secretKeyRef: { name: 'store-offsite', key: 'target-password', optional: false } });
+    expect(env.RCLONE_CONFIG_OFFSITE_REMOTE).toBe('target:postgres/books');
+  });
+
+  test('without a target or a network it is refused, naming the field', () => {
+    expect(() => backupSchema.parse({ offsite: { enabled: true } })).toThrow('the off-node copy needs its target');
+  });
+});

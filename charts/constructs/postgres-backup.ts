@@ -244,7 +244,8 @@ function rcloneContainer(name: string, script: string, offsite: OffsiteConfig, d
           { name: 'RCLONE_CONFIG_TARGET_SHELL_TYPE', value: 'none' },
           { name: 'RCLONE_CONFIG_TARGET_DISABLE_HASHCHECK', value: 'true' },
           { name: 'RCLONE_CONFIG_TARGET_KNOWN_HOSTS_FILE', value: '/tmp/known_hosts' },
-          { name: 'KNOWN_HOSTS', value: t.knownHosts },
+          // "$$" is the kubelet's escape for "$": a host pattern cannot expand another variable.
+          { name: 'KNOWN_HOSTS', value: t.knownHosts.replace(/\$/g, '$$$$') },
           { name: 'TARGET_PASSWORD', valueFrom: secret('target-password') },
         ];
   return {
