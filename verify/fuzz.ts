@@ -109,23 +109,27 @@ export interface FuzzCounts {
 }
 
 /** Property (a): every accepted random configuration gives objects that pass the API server's rules. */
-export function fuzzConfigs(
+/**
+ * Runs a property over `numRuns` cases, each in a fresh scratch folder removed afterwards. `tryCase`
+ * returns the tree it wrote when the input was accepted, or undefined when it was refused well (a
+ * ConfigError with a short message, checked by refusedOr); every accepted tree must pass the API
+ * server's rules. Counts both.
+ */
+function runCases<T>(
+  name: string,
+  arbitrary: fc.Arbitrary<T>,
   numRuns: number,
-  onAccepted: (tree: Tree) => void = () => {},
-  systems: readonly SystemDefinition[] = SYSTEMS,
+  tryCase: (value: T, dir: string) => Tree | undefined,
 ): FuzzCounts {
   const counts = { runs: 0, accepted: 0, refused: 0, objects: 0 };
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-configs-'));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `fuzz-${name}-`));
   try {
     fc.assert(
-      fc.property(configArbitrary(systems), (raw) => {
+      fc.property(arbitrary, (value) => {
         counts.runs++;
         const dir = fs.mkdtempSync(path.join(root, 'case-'));
         try {
-          const tree = refusedOr(() => {
-            scratch(dir, 'fuzz', raw, (raw as any).secrets?.mode === 'sealed' ? fakeStore(raw, systems) : undefined);
-            return buildTree({ configDir: path.join(dir, 'config'), sealedDir: path.join(dir, 'sealed'), systems });
-          });
+          const tree = tryCase(value, dir);
           if (!tree) {
             counts.refused++;
             return;
@@ -136,7 +140,6 @@ export function fuzzConfigs(
             throw new Error(`accepted, but wrote ${violations.map((v) => `${v.object} ${v.field}: ${v.message}`).join('; ')}`);
           counts.accepted++;
           counts.objects += objects.length;
-          onAccepted(tree);
         } finally {
           fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -147,6 +150,22 @@ export function fuzzConfigs(
     fs.rmSync(root, { recursive: true, force: true });
   }
   return counts;
+}
+
+/** Property (a): every accepted random configuration gives objects that pass the API server's rules. */
+export function fuzzConfigs(
+  numRuns: number,
+  onAccepted: (tree: Tree) => void = () => {},
+  systems: readonly SystemDefinition[] = SYSTEMS,
+): FuzzCounts {
+  return runCases('configs', configArbitrary(systems), numRuns, (raw, dir) => {
+    const tree = refusedOr(() => {
+      scratch(dir, 'fuzz', raw, (raw as any).secrets?.mode === 'sealed' ? fakeStore(raw, systems) : undefined);
+      return buildTree({ configDir: path.join(dir, 'config'), sealedDir: path.join(dir, 'sealed'), systems });
+    });
+    if (tree) onAccepted(tree);
+    return tree;
+  });
 }
 
 /** Values no field expects: other types, and strings an attacker or a clumsy user types. */
@@ -208,51 +227,23 @@ export function fuzzMutations(numRuns: number): FuzzCounts {
     action: fc.constantFrom('delete', 'set', 'add'),
     value: hostile,
   }) as fc.Arbitrary<Mutation>;
-  const counts = { runs: 0, accepted: 0, refused: 0, objects: 0 };
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-mutations-'));
-  try {
-    fc.assert(
-      fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
-        counts.runs++;
-        const dir = fs.mkdtempSync(path.join(root, 'case-'));
-        try {
-          scratch(dir, 'prod', mutations.reduce(mutate, base), store);
-          fs.writeFileSync(path.join(dir, 'secrets', 'prod.env'), 'KEEP=me\n');
-          const before = readTree(dir);
-          const at = (f: string) => path.join(dir, f);
-          const done = refusedOr(
-            () =>
-              synthCommand(['--config', at('config'), '--out', at('dist'), '--sealed', at('sealed')], {
-                log: () => {},
-                notify: () => {},
-              }) ?? true,
-          );
-          if (!done) {
-            const after = readTree(dir);
-            if (after.size !== before.size || [...before].some(([f, c]) => after.get(f) !== c))
-              throw new Error('refused, but files changed');
-            counts.refused++;
-            return;
-          }
-          const written = readTree(at('dist'));
-          const outside = [...before].filter(([f, c]) => readTree(dir).get(f) !== c).map(([f]) => f);
-          if (outside.length > 0) throw new Error(`accepted, but changed ${outside.join(', ')}`);
-          const objects = treeObjects(written);
-          const violations = outputViolations(objects);
-          if (violations.length > 0)
-            throw new Error(`accepted, but wrote ${violations.map((v) => `${v.object} ${v.field}: ${v.message}`).join('; ')}`);
-          counts.accepted++;
-          counts.objects += objects.length;
-        } finally {
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
-      }),
-      { seed: SEED, numRuns, endOnFailure: true },
-    );
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-  return counts;
+  return runCases('mutations', fc.array(mutation, { minLength: 1, maxLength: 3 }), numRuns, (mutations, dir) => {
+    scratch(dir, 'prod', mutations.reduce(mutate, base), store);
+    fs.writeFileSync(path.join(dir, 'secrets', 'prod.env'), 'KEEP=me\n');
+    const before = readTree(dir);
+    const at = (f: string) => path.join(dir, f);
+    const io = { log: () => {}, notify: () => {} };
+    const done = refusedOr(() => synthCommand(['--config', at('config'), '--out', at('dist'), '--sealed', at('sealed')], io) ?? true);
+    // Refused or accepted, nothing but dist/ may change.
+    const after = readTree(dir);
+    const changed = [...before].filter(([f, c]) => after.get(f) !== c).map(([f]) => f);
+    if (changed.length > 0) throw new Error(`${done ? 'accepted' : 'refused'}, but changed ${changed.join(', ')}`);
+    if (!done) {
+      if (after.size !== before.size) throw new Error('refused, but wrote files');
+      return undefined;
+    }
+    return readTree(at('dist'));
+  });
 }
 
 /** How many of property (a)'s accepted configurations are also dry-run applied on the real API server. */
