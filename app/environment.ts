@@ -4,7 +4,6 @@
  * field has a default, so an empty file synthesizes; the same schema is written to
  * config/schema.json for editors.
  */
-import * as path from 'path';
 import { z } from 'zod';
 import { ClusterConfig, clusterSchema } from '../charts/constructs/cluster-config';
 import { SystemDefinition } from '../charts/system';
@@ -163,6 +162,3 @@ export function loadEnvironment(configDir: string, env: string, systems: readonl
 export function configJsonSchema(): object {
   return z.toJSONSchema(environmentSchema(), { io: 'input', unrepresentable: 'any' });
 }
-
-/** config/<env>.yaml, for messages. */
-export const configFile = (configDir: string, env: string) => path.join(configDir, `${env}.yaml`);

@@ -1937,3 +1937,11 @@ export function validateObjects(objects: ReadonlyArray<Record<string, any>>): Vi
     return c.found;
   });
 }
+
+/**
+ * A Kubernetes message without its trailing example and regex ("… (e.g. 'example.com', regex used …)"):
+ * the rule alone, for one-line messages.
+ */
+export function ruleOnly(message: string): string {
+  return message.replace(/ \(e\.g\. .*$/, '');
+}

@@ -4,7 +4,7 @@
  * that produced the value, found by matching the value against the configuration's own.
  */
 import { ConfigError, show } from './errors';
-import { Violation, validateObjects } from './k8s-validation';
+import { Violation, ruleOnly, validateObjects } from './k8s-validation';
 
 /** etcd's default request limit is 1.5 MiB; an object this large is a mistake in any case. */
 const MAX_OBJECT_BYTES = 1024 * 1024;
@@ -50,8 +50,7 @@ export function assertValidOutput(objects: ReadonlyArray<Record<string, any>>, c
   if (violations.length === 0) return;
   const lines = violations.slice(0, 10).map((v) => {
     const field = sourceField(v.value, config);
-    // Kubernetes' messages end with an example and the regex: the rule itself is enough here.
-    const what = `gives ${v.object} ${v.field} = ${show(v.value)}, which Kubernetes refuses: ${v.message.replace(/ \(e\.g\. .*$/, '')}`;
+    const what = `gives ${v.object} ${v.field} = ${show(v.value)}, which Kubernetes refuses: ${ruleOnly(v.message)}`;
     return field
       ? `${source}: ${field}: ${what}; change ${field}`
       : `${source}: ${what} (no config field holds it: please report this as a bug)`;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, show } from './errors';
-import { dns1123SubdomainErrors, labelValueErrors, qualifiedNameErrors } from './k8s-validation';
+import { dns1123SubdomainErrors, labelValueErrors, qualifiedNameErrors, ruleOnly } from './k8s-validation';
 import { cpuMillis, memoryBytes } from './quantity';
 
 export const cpu = z
@@ -62,9 +62,8 @@ export const dnsLabel = z
 
 /** RFC 1123 subdomain: StorageClass and IngressClass names ("nfs.csi.k8s.io"). */
 export const dnsSubdomain = z.string().refine((v) => dns1123SubdomainErrors(v).length === 0, {
-  // Kubernetes' message ends with an example and its regex: the rule itself is enough here.
   error: (issue) => {
-    const rule = (dns1123SubdomainErrors(String(issue.input))[0] ?? 'must be a DNS name').replace(/ \(e\.g\. .*$/, '');
+    const rule = ruleOnly(dns1123SubdomainErrors(String(issue.input))[0] ?? 'must be a DNS name');
     return `${rule} (lower-case letters, digits, "-" and ".")`;
   },
 });

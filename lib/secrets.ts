@@ -43,11 +43,6 @@ export const EXPORTER_ROLE = 'postgres_exporter';
 /** The nightly pg_dump's read-only role (sql/common/91-backup-role.sh): pg_read_all_data, never the superuser. */
 export const BACKUP_ROLE = 'postgres_backup';
 
-/** The exporter role's Secret, when metrics are on; `prefix` names the env-file key (BOOKSYNC…). */
-export function exporterSecrets(base: Pick<SecretSpec, 'namespace' | 'labels'>, prefix: string, enabled: boolean): SecretSpec[] {
-  return enabled ? [roleSecret(base, roleSecretName(EXPORTER_ROLE), EXPORTER_ROLE, `${prefix}_DB_EXPORTER_PASSWORD`)] : [];
-}
-
 /** A basic-auth Secret for a database role, with any further keys (its DATABASE_URL). */
 export function roleSecret(
   base: Pick<SecretSpec, 'namespace' | 'labels'>,
