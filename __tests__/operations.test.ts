@@ -484,6 +484,8 @@ if (cmd === 'copyto') fs.writeFileSync(args[1], 'PGDMP from ' + args[0]);
     );
     expect(late).toMatchObject({ code: 1 });
     expect(late.stderr).toContain('the oldest dump on the target is booksync-20261119T033000Z.dump');
+    const garbage = await run('restore', ['prod', 'booksync', '--offsite', '--at', 'yesterday'], [], true, rcloneEnv);
+    expect(garbage).toMatchObject({ code: 1, stderr: '--at "yesterday": not a time: write one such as 2026-11-21T04:00:00Z\n' });
   });
 
   test('restore --apply stops at the first failing command and says how to bring the system back', async () => {

@@ -62,23 +62,28 @@ export function dumpsOf(listing: string): string[] {
     .reverse();
 }
 
-/** The dump to restore: the named one, the newest made at or before `at`, or the newest. */
-export function chooseDump(dumps: string[], wanted?: string, at?: string): string {
-  if (dumps.length === 0) throw new ConfigError('the target holds no dump of this database');
-  if (wanted) {
-    if (!dumps.includes(wanted))
-      throw new ConfigError(`${wanted} is not on the target; it holds: ${dumps.slice(0, 5).join(', ')}${dumps.length > 5 ? ', …' : ''}`);
-    return wanted;
-  }
-  if (!at) return dumps[0];
-  const time = Date.parse(at);
-  if (Number.isNaN(time)) throw new ConfigError(`--at ${at}: not a time: write one such as 2026-11-21T04:00:00Z`);
-  const stamp = new Date(time)
+/** --at as the dumps' own stamp (YYYYMMDDTHHMMSSZ), refused before anything is read when it is not a time. */
+export function atStamp(at: string): string {
+  const time = /^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/.test(at) ? Date.parse(at) : NaN;
+  if (Number.isNaN(time)) throw new ConfigError(`--at ${JSON.stringify(at)}: not a time: write one such as 2026-11-21T04:00:00Z`);
+  return new Date(time)
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.[0-9]+Z$/, 'Z');
-  const found = dumps.find((d) => DUMP.exec(d)![1] <= stamp);
-  if (!found) throw new ConfigError(`--at ${at}: the oldest dump on the target is ${dumps[dumps.length - 1]}: choose a later time`);
+}
+
+/** The dump to restore: the named one, the newest made at or before `at` (an atStamp), or the newest. */
+export function chooseDump(dumps: string[], wanted?: string, at?: string): string {
+  if (dumps.length === 0) throw new ConfigError('the target holds no dump of this database');
+  if (wanted) {
+    if (!dumps.includes(wanted)) {
+      throw new ConfigError(`${wanted} is not on the target; it holds: ${dumps.slice(0, 5).join(', ')}${dumps.length > 5 ? ', …' : ''}`);
+    }
+    return wanted;
+  }
+  if (!at) return dumps[0];
+  const found = dumps.find((d) => DUMP.exec(d)![1] <= at);
+  if (!found) throw new ConfigError(`--at: the oldest dump on the target is ${dumps[dumps.length - 1]}: choose a later time`);
   return found;
 }
 
@@ -95,4 +100,17 @@ export function rclone(binary: string, args: string[], env: Record<string, strin
       },
     );
   });
+}
+
+/**
+ * The passwords of a CronJob's rclone settings in the form rclone reads them (rclone obscure),
+ * as its shell prelude makes them in the pod: the crypt remote's two, and the SFTP user's when set.
+ */
+export async function obscuredPasswords(binary: string, settings: Record<string, string>): Promise<Record<string, string>> {
+  const obscure = async (value: string) => (await rclone(binary, ['obscure', '--', value], {})).trim();
+  return {
+    RCLONE_CONFIG_OFFSITE_PASSWORD: await obscure(settings.REPOSITORY_PASSWORD),
+    RCLONE_CONFIG_OFFSITE_PASSWORD2: await obscure(settings.REPOSITORY_SALT),
+    ...(settings.TARGET_PASSWORD ? { RCLONE_CONFIG_TARGET_PASS: await obscure(settings.TARGET_PASSWORD) } : {}),
+  };
 }

@@ -15,7 +15,7 @@ import * as path from 'path';
 import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
 import { kubectl, requireContext } from '../lib/kubectl';
 import { EnvironmentConfig, loadEnvironment } from '../app/environment';
-import { chooseDump, dumpsOf, offsiteEnvironment, rclone } from '../app/offsite-fetch';
+import { atStamp, chooseDump, dumpsOf, obscuredPasswords, offsiteEnvironment, rclone } from '../app/offsite-fetch';
 import { synthesizeObjects } from '../app/synth';
 import { readEnvFile } from '../lib/secrets';
 import { ensureTool } from '../lib/tools';
@@ -103,13 +103,14 @@ async function main(): Promise<void> {
 
   if (values.offsite && fromFile) throw new ConfigError('give either --offsite (a copy on the off-node target) or --from-file, not both');
   if (values.at && !values.offsite) throw new ConfigError('--at chooses among the off-node copies: use it with --offsite');
+  const at = values.at === undefined ? undefined : atStamp(values.at);
 
   const config = loadEnvironment(values.config, env);
   const target = targetFor(config, env, system, values['argocd-namespace']);
   if (values.offsite)
     return restoreFromOffsite(config, env, system, target, {
       dump,
-      at: values.at,
+      at,
       apply: values.apply,
       secretsFile: values['secrets-file'],
     });
@@ -137,7 +138,6 @@ async function restoreFromOffsite(
   const binary = ensureTool('rclone', (line) => console.error(line));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'restore-offsite-'));
   try {
-    const obscure = async (value: string) => (await rclone(binary, ['obscure', '--', value], {})).trim();
     const knownHosts = path.join(scratch, 'known_hosts');
     if (settings.KNOWN_HOSTS) fs.writeFileSync(knownHosts, `${settings.KNOWN_HOSTS}\n`, { mode: 0o600 });
     const rcloneEnv = {
@@ -146,9 +146,7 @@ async function restoreFromOffsite(
       RCLONE_CONFIG: path.join(scratch, 'rclone.conf'),
       RCLONE_CACHE_DIR: path.join(scratch, 'cache'),
       RCLONE_CONFIG_TARGET_KNOWN_HOSTS_FILE: knownHosts,
-      RCLONE_CONFIG_OFFSITE_PASSWORD: await obscure(settings.REPOSITORY_PASSWORD),
-      RCLONE_CONFIG_OFFSITE_PASSWORD2: await obscure(settings.REPOSITORY_SALT),
-      ...(settings.TARGET_PASSWORD ? { RCLONE_CONFIG_TARGET_PASS: await obscure(settings.TARGET_PASSWORD) } : {}),
+      ...(await obscuredPasswords(binary, settings)),
     };
     const dumps = dumpsOf(await rclone(binary, ['lsf', '--files-only', 'offsite:'], rcloneEnv));
     const chosen = chooseDump(dumps, options.dump, options.at);

@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readManifests } from '../lib/dist';
 import { ensureTool } from '../lib/tools';
+import { obscuredPasswords } from '../app/offsite-fetch';
 import { SYSTEMS } from '../app/registry';
 import { Check, REPO, exec, freePort, run, withTempDir } from './check';
 
@@ -166,12 +167,7 @@ async function verifyTarget(rclone: string, job: Job, kind: 's3' | 'sftp', dir: 
       if (below.includes(job.database) || below.includes('.dump')) problems.push(`${kind}: the file name ${name} shows the dump's name`);
     }
     // rclone run directly (as npm run restore would) takes the passwords obscured, as the scripts make them.
-    const obscure = async (value: string) => (await exec(rclone, ['obscure', '--', value])).trim();
-    const direct = environment({
-      RCLONE_CONFIG_OFFSITE_PASSWORD: await obscure(secrets.REPOSITORY_PASSWORD),
-      RCLONE_CONFIG_OFFSITE_PASSWORD2: await obscure(secrets.REPOSITORY_SALT),
-      ...(kind === 'sftp' ? { RCLONE_CONFIG_TARGET_PASS: await obscure(server.env.TARGET_PASSWORD) } : {}),
-    });
+    const direct = environment(await obscuredPasswords(rclone, environment()));
     // Retention: exactly the newest of the last N days, weeks and months.
     const listing = await run(rclone, ['lsf', '--files-only', 'offsite:'], { env: direct });
     const remote = listing.stdout.trim().split('\n').filter(Boolean).sort().reverse();
@@ -285,12 +281,7 @@ export async function throughOffsite(system: string, dump: string, dir: string):
     const env = rcloneEnvironment(rclone, job, 's3', server, scratch, backups, madeUpSecrets());
     const upload = await runScript(job.upload, scratch, env, dir);
     if (upload.code !== 0) throw new Error(`the offsite step failed: ${upload.stderr.trim().split('\n').slice(-2).join(' | ')}`);
-    const obscured = async (value: string) => (await exec(rclone, ['obscure', '--', value])).trim();
-    const direct = {
-      ...env,
-      RCLONE_CONFIG_OFFSITE_PASSWORD: await obscured(env.REPOSITORY_PASSWORD),
-      RCLONE_CONFIG_OFFSITE_PASSWORD2: await obscured(env.REPOSITORY_SALT),
-    };
+    const direct = { ...env, ...(await obscuredPasswords(rclone, env)) };
     const back = path.join(fetched, path.basename(dump));
     await exec(rclone, ['copyto', `offsite:${path.basename(dump)}`, back], { env: direct });
     return back;
