@@ -41,7 +41,7 @@ export function offsiteEnvironment(
   const out: Record<string, string> = {};
   for (const e of container.env) {
     if (e.value !== undefined) {
-      out[e.name] = e.value;
+      out[e.name] = kubeletValue(e.value);
       continue;
     }
     const ref = e.valueFrom?.secretKeyRef;
@@ -51,6 +51,11 @@ export function offsiteEnvironment(
     out[e.name] = value;
   }
   return out;
+}
+
+/** An env value as the container sees it: the kubelet turns "$$" (how a configured "$" is written) into "$". */
+export function kubeletValue(value: string): string {
+  return value.replace(/\$\$/g, '$');
 }
 
 /** The dumps on the target, newest first. */

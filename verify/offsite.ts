@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readManifests } from '../lib/dist';
 import { ensureTool } from '../lib/tools';
-import { obscuredPasswords } from '../app/offsite-fetch';
+import { kubeletValue, obscuredPasswords } from '../app/offsite-fetch';
 import { SYSTEMS } from '../app/registry';
 import { Check, REPO, exec, freePort, run, withTempDir } from './check';
 
@@ -41,7 +41,7 @@ function jobOf(system: string): Job {
     throw new Error(`dist/prod/${system} has no CronJob container "${name}": is the off-node copy on in config/prod.yaml?`);
   };
   const offsite = containerOf('offsite');
-  const env = Object.fromEntries(offsite.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  const env = Object.fromEntries(offsite.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, kubeletValue(e.value)]));
   return { image: offsite.image, env, upload: offsite.command[2], check: containerOf('check').command[2], database: env.PGDATABASE };
 }
 

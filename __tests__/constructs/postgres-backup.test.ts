@@ -3,6 +3,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { kubeletValue } from '../../app/offsite-fetch';
 import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
 import { BACKUP_SCRIPT, PostgresBackup } from '../../charts/constructs/postgres-backup';
 import { backupSchema } from '../../charts/constructs/postgres-config';
@@ -150,6 +151,8 @@ describe('PostgresBackup with the off-node copy', () => {
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['pg-dump']);
     const env = envOf(pod.containers[0]);
     expect(env.KNOWN_HOSTS).toBe('[$$(HOME)]:22 ssh-ed25519 AAAAC3Nz');
+    // What the container (and npm run restore --offsite, reading it back) sees: the line as configured.
+    expect(kubeletValue(env.KNOWN_HOSTS)).toBe(target.knownHosts);
     expect(env.TARGET_PASSWORD).toEqual({ secretKeyRef: { name: 'store-offsite', key: 'target-password', optional: false } });
     expect(env.RCLONE_CONFIG_OFFSITE_REMOTE).toBe('target:postgres/books');
   });
