@@ -12,6 +12,7 @@ import { SYSTEMS } from '../app/registry';
 import { SYNC_OPTIONS, SYNC_WAVE } from '../app/sync-waves';
 import { synthesizeArgoCd, synthesizeObjects } from '../app/synth';
 import { KUSTOMIZATION, KubeObject } from '../lib/manifests';
+import { Resource, asResource, destinationRefusal, resourceRefusal, sourcePermitted } from './support/argocd-rules';
 
 /** The committed objects of a dist/ folder. */
 const folderObjects = (folder: string): any[] => readManifests(path.join(REPO, folder));
@@ -43,20 +44,78 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     }
   });
 
+  const project = argo.find((o) => o.kind === 'AppProject' && o.metadata.name === config.argocd.project);
+  const rootProject = argo.find((o) => o.kind === 'AppProject' && o.metadata.name === `${config.argocd.project}-root`);
+  const systemFolders = SYSTEMS.map((s) => ({
+    app: applications.find((a) => a.metadata.name === s.name),
+    objects: folderObjects(`dist/${env}/${s.name}`),
+  }));
+  const IN_CLUSTER = 'https://kubernetes.default.svc';
+
   test("the AppProject allows this repository, the systems' namespaces and exactly the kinds they use", () => {
-    const project = argo.find((o) => o.kind === 'AppProject');
     expect(project.spec.sourceRepos).toEqual([config.argocd.repoURL]);
-    const systems = SYSTEMS.map((s) => folderObjects(`dist/${env}/${s.name}`));
-    expect(project.spec.destinations.map((d: any) => d.namespace).sort()).toEqual(
-      systems.map((objs) => objs.find((o) => o.kind === 'Namespace').metadata.name).sort(),
+    const namespaces = systemFolders.map(({ objects }) => objects.find((o) => o.kind === 'Namespace').metadata.name).sort();
+    expect(project.spec.destinations.map((d: any) => d.namespace).sort()).toEqual(namespaces);
+    const used = new Set(systemFolders.flatMap((f) => f.objects).map((o) => `${asResource(o, '', false).group}/${o.kind}`));
+    const allowed = new Set(
+      [...project.spec.clusterResourceWhitelist, ...project.spec.namespaceResourceWhitelist].map((k: any) => `${k.group}/${k.kind}`),
     );
-    const used = new Set(systems.flat().map((o) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`));
-    const allowed = [...project.spec.clusterResourceWhitelist, ...project.spec.namespaceResourceWhitelist].map(
-      (k: any) => `${k.group}/${k.kind}`,
-    );
-    expect(allowed.sort()).toEqual([...used].sort());
-    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }]);
+    expect([...allowed].sort()).toEqual([...used].sort());
+    expect(project.spec.clusterResourceWhitelist).toEqual(namespaces.map((name) => ({ group: '', kind: 'Namespace', name })));
     for (const app of applications.filter((a) => !a.metadata.name.endsWith('-root'))) expect(app.spec.project).toBe(project.metadata.name);
+  });
+
+  test("the systems' project admits every object of the system folders, each through its own Application", () => {
+    for (const { app, objects } of systemFolders) {
+      expect(sourcePermitted(project, app.spec.source.repoURL)).toBe(true);
+      expect(destinationRefusal(project, app.spec.destination)).toBeUndefined();
+      const refusals = objects.map((o) => resourceRefusal(project, asResource(o, app.spec.destination.namespace, o.kind === 'Namespace')));
+      expect(refusals.filter(Boolean)).toEqual([]);
+    }
+  });
+
+  test("the systems' project refuses kube-system, Argo CD's namespace and any other Namespace", () => {
+    expect(destinationRefusal(project, { server: IN_CLUSTER, namespace: 'kube-system' })).toMatch(/not one of/);
+    expect(destinationRefusal(project, { server: IN_CLUSTER, namespace: config.argocd.namespace })).toMatch(/not one of/);
+    for (const name of ['kube-system', 'kube-public', 'default', config.argocd.namespace, 'booksync2', 'sealed-secrets']) {
+      expect([name, resourceRefusal(project, { group: '', kind: 'Namespace', name })]).toEqual([
+        name,
+        `cluster-scoped /Namespace ${name} is not whitelisted`,
+      ]);
+    }
+    const np = { group: 'networking.k8s.io', kind: 'NetworkPolicy', name: 'allow-all' };
+    expect(resourceRefusal(project, { ...np, namespace: 'kube-system' })).toMatch(/namespace not permitted/);
+    expect(resourceRefusal(project, { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', name: 'x' })).toMatch(
+      /not whitelisted/,
+    );
+    expect(resourceRefusal(project, { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', name: 'x', namespace: 'booksync' })).toMatch(
+      /kind not whitelisted/,
+    );
+  });
+
+  test("the root project admits the root folder and nothing but Applications and AppProjects in Argo CD's namespace", () => {
+    const root = applications.find((a) => a.metadata.name.endsWith('-root'));
+    expect(root.spec.project).toBe(rootProject.metadata.name);
+    expect(rootProject.spec.sourceRepos).toEqual([config.argocd.repoURL]);
+    expect(rootProject.spec.destinations).toEqual([{ server: IN_CLUSTER, namespace: config.argocd.namespace }]);
+    expect(destinationRefusal(rootProject, root.spec.destination)).toBeUndefined();
+    expect(argo.map((o) => resourceRefusal(rootProject, asResource(o, config.argocd.namespace, false))).filter(Boolean)).toEqual([]);
+    const ns = config.argocd.namespace;
+    const refused: Resource[] = [
+      { group: '', kind: 'Namespace', name: 'kube-system' },
+      { group: '', kind: 'Namespace', name: ns },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', name: 'cluster-admin-for-me' },
+      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', name: 'x.example.com' },
+      { group: '', kind: 'Secret', name: 'argocd-secret', namespace: ns },
+      { group: '', kind: 'ConfigMap', name: 'argocd-cm', namespace: ns },
+      { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', name: 'x', namespace: ns },
+      { group: 'apps', kind: 'Deployment', name: 'x', namespace: ns },
+      { group: 'argoproj.io', kind: 'Application', name: 'x', namespace: 'kube-system' },
+      { group: 'argoproj.io', kind: 'ApplicationSet', name: 'x', namespace: ns },
+    ];
+    for (const r of refused) expect([r, resourceRefusal(rootProject, r)]).toEqual([r, expect.any(String)]);
+    expect(destinationRefusal(rootProject, { server: IN_CLUSTER, namespace: 'kube-system' })).toMatch(/not one of/);
+    expect(rootProject.metadata.annotations[SYNC_WAVE]).toBe('-2');
   });
 
   test.each(SYSTEMS.map((s) => s.name))(

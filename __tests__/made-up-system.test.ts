@@ -52,7 +52,7 @@ describe('a made-up system registered from a test file', () => {
     );
     const objects = [...tree].filter(([f]) => f.endsWith('.yaml')).map(([, text]) => YAML.parse(text));
     expect(outputViolations(objects)).toEqual([]);
-    const project = objects.find((o) => o.kind === 'AppProject');
+    const project = objects.find((o) => o.kind === 'AppProject' && o.metadata.name === 'pi-gitops');
     expect(project.spec.destinations.map((d: any) => d.namespace)).toEqual(['booksync', 'mnemolite', 'notes']);
     expect(project.spec.description).toContain('Made-up notes');
     expect(objects.find((o) => o.kind === 'Application' && o.metadata.name === 'notes').spec.source.path).toBe('dist/dev/notes');

@@ -1,8 +1,10 @@
 /**
  * Argo CD wiring of one environment (dist/<env>/argocd/): an AppProject limited to this
- * repository, the systems' namespaces and the kinds they use; one Application per system
- * pointing at dist/<env>/<system>; and the root app-of-apps Application that syncs this
- * folder itself. Bootstrap: `kubectl apply -f` of the root Application's file.
+ * repository, the systems' namespaces and the kinds they use (Namespace only by those names);
+ * one Application per system pointing at dist/<env>/<system>; and the root app-of-apps
+ * Application that syncs this folder itself, in its own AppProject that admits nothing but
+ * Applications and AppProjects in Argo CD's namespace. Bootstrap: `kubectl apply -f` of the
+ * root project's and the root Application's files.
  */
 import * as path from 'path';
 import { Chart } from 'cdk8s';
@@ -15,6 +17,12 @@ import { SYNC_WAVE } from './sync-waves';
 
 /** The cluster Argo CD runs in. */
 const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/** All the root app-of-apps may create: Argo CD's own objects, in Argo CD's namespace. */
+export const ROOT_KINDS = [
+  { group: 'argoproj.io', kind: 'AppProject' },
+  { group: 'argoproj.io', kind: 'Application' },
+];
 
 export interface SystemApplication {
   /** dist/<env>/<name> */
@@ -43,7 +51,7 @@ export interface ArgoCdChartProps {
 }
 
 export class ArgoCdChart extends Chart {
-  /** The root Application's name: its file is what the bootstrap applies. */
+  /** The root Application's and its AppProject's name: their files are what the bootstrap applies. */
   public readonly rootName: string;
 
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
@@ -57,6 +65,20 @@ export class ArgoCdChart extends Chart {
       path: path.posix.join(argo.distPath, props.env, folder),
     });
     const kinds = uniqueKinds(props.systems.flatMap((s) => s.kinds));
+    const namespaces = props.systems.map((s) => s.namespace).sort();
+
+    // Whoever can push to this folder can write AppProjects: the root may create no cluster-scoped
+    // object itself, and the systems' project bounds what the system folders can do.
+    new AppProject(this, 'root-project', {
+      metadata: { name: this.rootName, labels: labels(this.rootName), annotations: { [SYNC_WAVE]: '-2' } },
+      spec: {
+        description: `The root app-of-apps of ${props.env}: Argo CD's own objects in ${argo.namespace}, from this repository only`,
+        sourceRepos: [argo.repoURL],
+        destinations: [{ server: IN_CLUSTER, namespace: argo.namespace }],
+        clusterResourceWhitelist: [],
+        namespaceResourceWhitelist: ROOT_KINDS,
+      },
+    });
 
     new AppProject(this, 'project', {
       metadata: { name: argo.project, labels: labels(argo.project), annotations: { [SYNC_WAVE]: '-1' } },
@@ -64,7 +86,10 @@ export class ArgoCdChart extends Chart {
         description: props.description,
         sourceRepos: [argo.repoURL],
         destinations: props.systems.map((s) => ({ server: IN_CLUSTER, namespace: s.namespace })),
-        clusterResourceWhitelist: kinds.filter((k) => k.kind === 'Namespace'),
+        // The systems' own Namespaces, by name: no other Namespace can be created, relabelled or deleted.
+        clusterResourceWhitelist: kinds
+          .filter((k) => k.kind === 'Namespace')
+          .flatMap((k) => namespaces.map((name) => ({ ...k, name }))),
         namespaceResourceWhitelist: kinds.filter((k) => k.kind !== 'Namespace'),
         // Warn about strays in the namespaces, but not Secrets made out of band (external
         // mode) nor the claims the StatefulSets create.
@@ -93,7 +118,7 @@ export class ArgoCdChart extends Chart {
     new Application(this, 'root', {
       metadata: { name: this.rootName, labels: labels(this.rootName), annotations: { [SYNC_WAVE]: '0' } },
       spec: {
-        project: 'default',
+        project: this.rootName,
         source: source('argocd'),
         destination: { server: IN_CLUSTER, namespace: argo.namespace },
         syncPolicy: SYNC_POLICY,

@@ -61,6 +61,21 @@ async function applyFolder(cp: ControlPlane, folder: string, how: '-f' | '-k', p
   return r.stdout.split('\n').filter((l) => / (serverside-applied|created|configured|unchanged)$/.test(l)).length;
 }
 
+/**
+ * The AppProjects as the API server stored them: every rule of the committed files kept (an older
+ * Argo CD CRD without clusterResourceWhitelist[].name would prune the name and open every Namespace).
+ */
+async function checkProjects(cp: ControlPlane, folder: string, namespace: string, problems: string[]): Promise<number> {
+  const committed = readManifests(folder).filter((o) => o.kind === 'AppProject');
+  for (const project of committed) {
+    const live = await kubectlJson(cp, 'get', 'appprojects.argoproj.io', project.metadata.name, '-n', namespace);
+    for (const field of ['sourceRepos', 'destinations', 'clusterResourceWhitelist', 'namespaceResourceWhitelist'] as const)
+      if (JSON.stringify(live.spec[field] ?? []) !== JSON.stringify(project.spec[field] ?? []))
+        problems.push(`AppProject ${project.metadata.name}: the API server stored spec.${field} as ${JSON.stringify(live.spec[field])}`);
+  }
+  return committed.length;
+}
+
 /** What the controllers made of one system: its pods, and its StatefulSets' claims. */
 async function checkControllers(cp: ControlPlane, namespace: string, objects: any[], problems: string[]): Promise<string[]> {
   for (const cron of objects.filter((o) => o.kind === 'CronJob')) {
@@ -188,11 +203,12 @@ async function verifyEnvironment(
   how: '-f' | '-k',
   dir: string,
   selfTestToo: boolean,
-): Promise<{ reports: FolderReport[]; kept: number; selfTest?: string }> {
+): Promise<{ reports: FolderReport[]; kept: number; projects: number; selfTest?: string }> {
   const cp = await startControlPlane(dir);
   const problems: string[] = [];
   const reports: FolderReport[] = [];
   let kept = 0;
+  let projects = 0;
   let selfTestLine: string | undefined;
   try {
     await installCrds(cp);
@@ -203,6 +219,7 @@ async function verifyEnvironment(
     const folders = [...SYSTEMS.map((s) => s.name), 'argocd'].map((name) => path.join(REPO, 'dist', env, name));
     const applied = new Map<string, number>();
     for (const folder of folders) applied.set(folder, await applyFolder(cp, folder, how, problems));
+    projects = await checkProjects(cp, path.join(REPO, 'dist', env, 'argocd'), config.argocd.namespace, problems);
     for (const folder of folders) {
       const objects = readManifests(folder);
       const namespace = objects.find((o) => o.kind === 'Namespace')?.metadata.name;
@@ -229,7 +246,7 @@ async function verifyEnvironment(
   }
   if (problems.length > 0)
     throw new Error(`${env} (apply ${how}):\n  ${problems.join('\n  ')}\n(logs of the control plane were in ${cp.logs})`);
-  return { reports, kept, selfTest: selfTestLine };
+  return { reports, kept, projects, selfTest: selfTestLine };
 }
 
 async function main(): Promise<void> {
@@ -248,7 +265,7 @@ async function main(): Promise<void> {
       for (const how of ['-f', '-k'] as const) {
         const dir = fs.mkdtempSync(path.join(root, `${env}${how}-`));
         try {
-          const { reports, kept, selfTest: line } = await verifyEnvironment(env, how, dir, first);
+          const { reports, kept, projects, selfTest: line } = await verifyEnvironment(env, how, dir, first);
           first = false;
           for (const r of reports)
             console.log(
@@ -257,7 +274,7 @@ async function main(): Promise<void> {
             );
           console.log(
             `ok   ${env} (apply ${how}): no warning, no FailedCreate, no drift on re-apply, ` +
-              `${kept} claims kept after their StatefulSets were deleted`,
+              `${projects} AppProjects stored with every rule, ${kept} claims kept after their StatefulSets were deleted`,
           );
           if (line) console.log(`ok   self-test: ${line}`);
           passed++;
