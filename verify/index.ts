@@ -7,6 +7,7 @@
  */
 import { Check } from './check';
 import { badInput } from './bad-input';
+import { checkov } from './checkov';
 import { fuzz } from './fuzz';
 import { offsite } from './offsite';
 import { lint } from './lint';
@@ -15,7 +16,7 @@ import { postgres } from './postgres';
 import { schemas } from './schemas';
 import { sealing } from './sealing';
 
-const CHECKS: Check[] = [schemas, lint, netpol, postgres, offsite, badInput, sealing, fuzz];
+const CHECKS: Check[] = [schemas, lint, checkov, netpol, postgres, offsite, badInput, sealing, fuzz];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -1,7 +1,17 @@
-/** kube-score exceptions: each silenced check has its one-line reason on the object, and every known exception is used. */
+/**
+ * kube-score exceptions: each silenced check has its one-line reason on the object, and every known exception is used.
+ * Checkov exceptions: its own annotation per check, with the reason kube-score gives where the choice is the same.
+ */
 import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
 import { PythonService } from '../../charts/constructs/python-service';
-import { KUBE_SCORE_REASONS, KubeScoreCheck, kubeScoreIgnore } from '../../charts/constructs/lint-exceptions';
+import {
+  CHECKOV_REASONS,
+  CheckovCheck,
+  KUBE_SCORE_REASONS,
+  KubeScoreCheck,
+  checkovSkip,
+  kubeScoreIgnore,
+} from '../../charts/constructs/lint-exceptions';
 import { NO_INIT_SCRIPTS, SMALL_RESOURCES, postgresConfig, synth, testChart } from '../support/construct-chart';
 
 const CHECKS = Object.keys(KUBE_SCORE_REASONS) as KubeScoreCheck[];
@@ -47,5 +57,59 @@ describe('kubeScoreIgnore', () => {
     ]);
     for (const a of annotated) expect(a).toEqual(kubeScoreIgnore(...(a['kube-score/ignore'].split(',') as KubeScoreCheck[])));
     expect(new Set(annotated.flatMap((a) => a['kube-score/ignore'].split(',')))).toEqual(new Set(CHECKS));
+  });
+});
+
+const CHECKOV_CHECKS = Object.keys(CHECKOV_REASONS) as CheckovCheck[];
+
+/**
+ * What Checkov makes of an object's annotations (checkov/kubernetes/kubernetes_utils.py): each key holding
+ * "checkov.io/skip", its value split at "=" into the check and its reason.
+ */
+function checkovReads(annotations: Record<string, string>): { id: string; reason: string }[] {
+  return Object.entries(annotations)
+    .filter(([key]) => key.includes('checkov.io/skip'))
+    .map(([, value]) => {
+      const parts = value.split('=');
+      expect(parts).toHaveLength(2); // Checkov unpacks exactly two: a third part is a crash
+      return { id: parts[0], reason: parts[1] };
+    });
+}
+
+describe('checkovSkip', () => {
+  test.each(CHECKOV_CHECKS.map((c) => [c]))('%s alone: checkov.io/skip1 with the check and its reason', (check) => {
+    expect(checkovSkip(check)).toEqual({ 'checkov.io/skip1': `${check}=${CHECKOV_REASONS[check]}` });
+    expect(checkovReads(checkovSkip(check))).toEqual([{ id: check, reason: CHECKOV_REASONS[check] }]);
+  });
+
+  test('several: one numbered annotation per check, in the order given, each read back as Checkov reads it', () => {
+    const annotations = checkovSkip('CKV_K8S_15', 'CKV_K8S_43', 'CKV_K8S_40');
+    expect(Object.keys(annotations)).toEqual(['checkov.io/skip1', 'checkov.io/skip2', 'checkov.io/skip3']);
+    expect(checkovReads(annotations)).toEqual(
+      (['CKV_K8S_15', 'CKV_K8S_43', 'CKV_K8S_40'] as const).map((id) => ({ id, reason: CHECKOV_REASONS[id] })),
+    );
+  });
+
+  test("every check at once is read back whole, and sits beside kube-score's annotations without clashing", () => {
+    const annotations = { ...kubeScoreIgnore('container-image-pull-policy'), ...checkovSkip(...CHECKOV_CHECKS) };
+    expect(checkovReads(annotations).map((s) => s.id)).toEqual(CHECKOV_CHECKS);
+    expect(annotations['kube-score/ignore']).toBe('container-image-pull-policy');
+  });
+
+  test('a check given twice is refused (it would be two annotations for one choice)', () => {
+    expect(() => checkovSkip('CKV_K8S_15', 'CKV_K8S_15')).toThrow(/given twice/);
+  });
+
+  test("where the choice is kube-score's, the reason is kube-score's, word for word", () => {
+    expect(CHECKOV_REASONS.CKV_K8S_15).toBe(KUBE_SCORE_REASONS['container-image-pull-policy']);
+    expect(CHECKOV_REASONS.CKV_K8S_40).toBe(KUBE_SCORE_REASONS['container-security-context-user-group-id']);
+  });
+
+  test('every reason is one non-empty line without "=" (Checkov splits the value at "=")', () => {
+    for (const reason of Object.values(CHECKOV_REASONS)) expect(reason).toMatch(/^[^\n=]{10,}$/);
+  });
+
+  test('every id is a Checkov Kubernetes check id', () => {
+    for (const id of CHECKOV_CHECKS) expect(id).toMatch(/^CKV_K8S_\d+$/);
   });
 });
