@@ -12,9 +12,15 @@ const CUSTOM_IMAGE = 'registry.home.arpa:5000/mnemo-postgres:17-partman-cron';
 describe('MnemoLite with the default configuration', () => {
   const objects = objectsFor({}, 'mnemolite');
 
-  test('db is the seed: user mnemo, database mnemolite, data checksums, the password from its Secret', () => {
+  test('db is the seed (database mnemolite, data checksums) with the admin postgres apart from the app role mnemo', () => {
     const env = envOf(container(objects, 'StatefulSet', 'db'));
-    expect(env).toMatchObject({ POSTGRES_USER: 'mnemo', POSTGRES_DB: 'mnemolite', POSTGRES_INITDB_ARGS: '--data-checksums' });
+    expect(env).toMatchObject({
+      POSTGRES_USER: 'postgres',
+      MNEMO_DB_OWNER: 'mnemo',
+      POSTGRES_DB: 'mnemolite',
+      POSTGRES_INITDB_ARGS: '--data-checksums',
+      POSTGRES_PASSWORD_FILE: '/run/secrets/db-roles/postgres',
+    });
     expect(env.POSTGRES_PASSWORD).toBeUndefined();
     expect(find(objects, 'Service', 'db').spec.ports[0].port).toBe(5432);
   });
@@ -79,7 +85,7 @@ describe('MnemoLite with the default configuration', () => {
 
   test('the DATABASE_URL is right for any password', () => {
     const hostile = `a:b@c/d?e#f%g'h"i\\ j`;
-    const [role] = mnemoliteSecrets(parseEnvironment({}, 'test').mnemolite);
+    const role = mnemoliteSecrets(parseEnvironment({}, 'test').mnemolite).find((s) => s.name === 'db-mnemo')!;
     const url = new URL(resolveSecretData(role, { MNEMOLITE_DB_PASSWORD: hostile })['database-url']);
     expect(url.protocol).toBe('postgresql:');
     expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.host, url.pathname]).toEqual([

@@ -22,7 +22,7 @@ const deploymentsOf = (objects: KubeObject[]) => objects.filter((o) => o.kind ==
 describe('the restore plan', () => {
   test.each([
     ['booksync', 'postgres', 'booksync', 'postgres', ['postgres-backup', 'postgres-offsite-check']],
-    ['mnemolite', 'db', 'mnemolite', 'mnemo', ['db-backup', 'db-offsite-check']],
+    ['mnemolite', 'db', 'mnemolite', 'postgres', ['db-backup', 'db-offsite-check']],
   ])('prod/%s: pause, stop, restore in %s-0, start, resume', (system, sts, database, admin, cronJobs) => {
     const plan = planOf('prod', system, { dump: `${database}-20250101T033000Z.dump` });
     const deployments = deploymentsOf(objectsOf('prod', system));
@@ -113,7 +113,7 @@ describe('the restore plan', () => {
   test('--from-file streams the local file into exec -i, with no file argument', () => {
     const [restore] = planOf('prod', 'mnemolite', { fromFile: '/tmp/my copy.dump' }).steps[2].commands;
     expect(restore).toEqual({
-      argv: ['-n', 'mnemolite', 'exec', '-i', 'db-0', '-c', 'postgres', '--', ...restoreArgs('mnemolite', 'mnemo')],
+      argv: ['-n', 'mnemolite', 'exec', '-i', 'db-0', '-c', 'postgres', '--', ...restoreArgs('mnemolite', 'postgres')],
       stdinFile: '/tmp/my copy.dump',
     });
     expect(renderCommand(restore)).toMatch(/ --dbname=mnemolite < '\/tmp\/my copy\.dump'$/);

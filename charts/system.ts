@@ -13,9 +13,20 @@ import { SystemChart } from './constructs/system-chart';
 
 /** What the verify suite checks of a system's database (verify/postgres.ts), as its README promises. */
 export interface DatabaseExpectations {
-  /** POSTGRES_USER, the superuser, which owns POSTGRES_DB. */
+  /** POSTGRES_USER, the superuser: init, the side roles and restores only. */
   readonly admin: string;
   readonly database: string;
+  /**
+   * The role that owns POSTGRES_DB, when not the admin: it creates the app's tables in public.
+   * @default the admin
+   */
+  readonly owner?: string;
+  /**
+   * A script of the system's sql/ that moves a database made with `seedAdmin` as POSTGRES_USER
+   * (the seed's superuser, which the apps used) to today's roles; verify runs it on one, twice.
+   * @default none
+   */
+  readonly migration?: { readonly script: string; readonly seedAdmin: string };
   /** Each service role and the schema it owns, first on its search_path. */
   readonly services: Readonly<Record<string, string>>;
   /** PUBLIC has no CONNECT: a role granted nothing cannot connect. */

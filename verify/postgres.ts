@@ -184,6 +184,8 @@ class Pod {
   readonly passwords = new Map<string, string>();
   /** By `<Secret name>/<key>`, as a secretKeyRef names them. */
   readonly secrets = new Map<string, string>();
+  /** The role of each password file's Secret. */
+  readonly roleOfSecret = new Map<string, string>();
   private readonly mounts: Array<[string, string]> = [];
 
   /**
@@ -214,6 +216,7 @@ class Pod {
             const password = hostilePassword();
             this.passwords.set(item.path, password);
             this.secrets.set(`${secret.name}/${item.key}`, password);
+            this.roleOfSecret.set(secret.name, item.path);
             writeMounted(
               path.join(dir, item.path),
               password,
@@ -283,8 +286,13 @@ function configLines(settings: Array<[string, string]>): string {
  * on 127.0.0.1 only, without fsync (a throwaway cluster); then pg_ctl start. Returns the stop,
  * which the caller must run.
  */
-async function startServer({ user, bin }: Host, pod: Pod, port: number): Promise<() => Promise<void>> {
-  const env = pod.env();
+async function startServer(
+  { user, bin }: Host,
+  pod: Pod,
+  port: number,
+  override: Record<string, string> = {},
+): Promise<() => Promise<void>> {
+  const env = { ...pod.env(), ...override };
   const pgdata = env.PGDATA ?? pod.local('/var/lib/postgresql/data');
   if (!env.POSTGRES_PASSWORD_FILE) throw new Error('the postgres container has no POSTGRES_PASSWORD_FILE');
   const serverEnv = { PATH: `${bin}:${process.env.PATH}`, LC_ALL: 'C' };
@@ -391,6 +399,10 @@ class Findings {
   permissions = 0;
   searches = 0;
   reruns = 0;
+  /** Roles the workloads use, checked for least privilege. */
+  workloadRoles = 0;
+  /** Runs of a seed-era database's migration (each run twice). */
+  migrations = 0;
   roundTrips = 0;
   /** Round trips whose dump went through the off-node copy (S3 on 127.0.0.1) and back. */
   offsite = 0;
@@ -484,7 +496,7 @@ async function checkBackupRole(c: Cluster, f: Findings): Promise<void> {
   );
 }
 
-/** The manifests name the expected admin, database and roles, and the database is the admin's. */
+/** The manifests name the expected admin, database and roles, and the database is its owner's. */
 async function checkOwnership(c: Cluster, f: Findings): Promise<void> {
   f.expect(
     c,
@@ -494,10 +506,94 @@ async function checkOwnership(c: Cluster, f: Findings): Promise<void> {
   const roles = [...c.passwords.keys()].sort().join(', ');
   // The exporter's and the backup's roles are there when metrics and backups are on.
   const side = [EXPORTER_ROLE, BACKUP_ROLE].filter((r) => c.passwords.has(r));
-  const expected = [c.expected.admin, ...Object.keys(c.expected.services), ...side].sort().join(', ');
+  const owner = c.expected.owner ?? c.admin;
+  const expected = [...new Set([c.expected.admin, owner, ...Object.keys(c.expected.services), ...side])].sort().join(', ');
   f.expect(c, roles === expected, `the role password files are ${roles}, not ${expected}`);
-  const owner = await login(c, c.admin, 'SELECT datdba::regrole FROM pg_database WHERE datname = current_database()');
-  f.expect(c, owner === c.admin, `database ${c.database} is owned by ${owner}, not ${c.admin}`);
+  const found = await login(c, c.admin, 'SELECT datdba::regrole FROM pg_database WHERE datname = current_database()');
+  f.expect(c, found === owner, `database ${c.database} is owned by ${found}, not ${owner}`);
+}
+
+/** The role that owns the database, when not the admin: it creates, fills and drops its tables in public, and nothing beyond. */
+async function checkOwner(c: Cluster, f: Findings): Promise<void> {
+  const owner = c.expected.owner;
+  if (owner === undefined) return;
+  const made = await login(
+    c,
+    owner,
+    `CREATE TABLE public.verify_owned (id serial PRIMARY KEY, note text);
+     INSERT INTO verify_owned (note) VALUES ('x');
+     SELECT relowner::regrole || ' ' || (SELECT count(*) FROM verify_owned) FROM pg_class WHERE oid = 'verify_owned'::regclass;
+     DROP TABLE verify_owned;`,
+  ).catch((e: Error) => e.message);
+  f.permissions++;
+  f.expect(c, made === `${owner} 1`, `${owner} cannot create, fill and drop a table in public: ${made}`);
+  await f.expectDenied(c, `${owner} creates a role`, login(c, owner, 'CREATE ROLE verify_sneaky'), 'permission denied to create role');
+  await f.expectDenied(
+    c,
+    `${owner} creates a database`,
+    login(c, owner, 'CREATE DATABASE verify_sneaky'),
+    'permission denied to create database',
+  );
+  await f.expectDenied(
+    c,
+    `${owner} runs a program through COPY`,
+    login(c, owner, `COPY (SELECT 1) TO PROGRAM 'id'`),
+    'to COPY to or from an external program',
+  );
+}
+
+/** The names of the Secrets a pod template reads: env, envFrom and volumes (projected ones included). */
+function secretsReadBy(pod: any): Set<string> {
+  const names = new Set<string>();
+  for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+    for (const e of container.env ?? []) if (e.valueFrom?.secretKeyRef) names.add(e.valueFrom.secretKeyRef.name);
+    for (const e of container.envFrom ?? []) if (e.secretRef) names.add(e.secretRef.name);
+  }
+  for (const v of pod.volumes ?? []) {
+    if (v.secret) names.add(v.secret.secretName);
+    for (const source of v.projected?.sources ?? []) if (source.secret) names.add(source.secret.name);
+  }
+  return names;
+}
+
+/**
+ * Least privilege, from the manifests: every role whose Secret a Deployment's or a (Cron)Job's pods
+ * read is neither superuser nor CREATEROLE, CREATEDB or BYPASSRLS, and none reads the admin's
+ * Secret (only the Postgres StatefulSet does). Secrets are matched to roles by the StatefulSet's
+ * password files. Returns the roles checked.
+ */
+async function checkLeastPrivilege(c: Cluster, f: Findings, objects: any[], roleOfSecret: Map<string, string>): Promise<number> {
+  const adminSecrets = [...roleOfSecret].filter(([, role]) => role === c.admin).map(([secret]) => secret);
+  const used = new Set<string>();
+  for (const o of objects) {
+    const pod =
+      o.kind === 'Deployment' || o.kind === 'Job'
+        ? o.spec.template.spec
+        : o.kind === 'CronJob'
+          ? o.spec.jobTemplate.spec.template.spec
+          : undefined;
+    if (!pod) continue;
+    for (const secret of secretsReadBy(pod)) {
+      f.expect(c, !adminSecrets.includes(secret), `${o.kind} ${o.metadata.name} reads the admin's Secret ${secret}`);
+      const role = roleOfSecret.get(secret);
+      if (role !== undefined) used.add(role);
+    }
+  }
+  f.expect(c, used.size > 0, "no Deployment or job reads a database role's Secret: nothing to check");
+  for (const role of used) {
+    const flags = await login(
+      c,
+      c.admin,
+      `SELECT rolsuper || ',' || rolcreaterole || ',' || rolcreatedb || ',' || rolbypassrls FROM pg_roles WHERE rolname = '${role}'`,
+    );
+    f.permissions++;
+    f.expect(
+      c,
+      flags === 'false,false,false,false',
+      `${role}, used by the workloads, has superuser,createrole,createdb,bypassrls = ${flags}`,
+    );
+  }
+  return used.size;
 }
 
 /** The expected extensions exist, the absent ones do not. */
@@ -648,6 +744,148 @@ function expectUnchanged(
 ): void {
   for (const key of Object.keys(before))
     f.expect(c, changes(before[key], after[key]) === '', `${what} changes ${key}: ${changes(before[key], after[key])}`);
+}
+
+/** The system's migration script, on a database already in today's shape, exits 0 and changes nothing. */
+async function checkMigrationIsNoOp(c: Cluster, f: Findings): Promise<void> {
+  if (!c.expected.migration) return;
+  const before = await snapshot(c);
+  const error = await refusal(c.host.user.run('bash', [path.join(c.initEnv.INITDB_DIR, c.expected.migration.script)], { env: c.initEnv }));
+  f.expect(c, error === undefined, `${c.expected.migration.script} fails on a database made today: ${error}`);
+  expectUnchanged(c, f, `${c.expected.migration.script} on a database made today`, before, await snapshot(c));
+}
+
+/** The app's objects of a seed-era database, made by the seed's superuser as the app did: every kind the migration moves. */
+const SEED_ERA_APP = `CREATE TYPE mood AS ENUM ('calm', 'busy');
+  CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+  CREATE TABLE memories (id bigserial PRIMARY KEY, body text NOT NULL, mood mood, weight positive, embedding vector(3));
+  CREATE INDEX memories_hnsw ON memories USING hnsw (embedding vector_l2_ops);
+  CREATE TABLE events (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text);
+  CREATE SEQUENCE free_seq;
+  CREATE VIEW recent AS SELECT id, body FROM memories ORDER BY id DESC LIMIT 10;
+  CREATE MATERIALIZED VIEW counts AS SELECT mood, count(*) FROM memories GROUP BY mood;
+  CREATE FUNCTION add_memory(t text) RETURNS bigint LANGUAGE sql
+    AS $$ INSERT INTO memories (body, mood, weight, embedding) VALUES (t, 'calm', 1, '[1,1,1]') RETURNING id $$;
+  CREATE SCHEMA archive;
+  CREATE TABLE archive.old (id int);
+  INSERT INTO memories (body, mood, weight, embedding)
+    SELECT 'memory ' || i, CASE WHEN i % 2 = 0 THEN 'calm' ELSE 'busy' END::mood, i, ARRAY[i, i * 2, i * 3]::vector
+      FROM generate_series(1, 500) i;
+  INSERT INTO events (note) SELECT 'event ' || i FROM generate_series(1, 50) i;`;
+
+/** What the admin still owns in the app's schemas (not the extensions' objects), one line each. */
+const LEFT_TO_ADMIN = `SELECT string_agg(what, ', ') FROM (
+    SELECT 'relation ' || c.oid::regclass AS what FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relowner = 10 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+       AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+    UNION ALL
+    SELECT 'routine ' || p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE p.proowner = 10 AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'type ' || t.oid::regtype FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+     WHERE t.typowner = 10 AND t.typtype IN ('e', 'd') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+    UNION ALL
+    SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner = 10 AND nspname = 'archive') left_over`;
+
+/**
+ * A database made the seed's way (the seed's superuser as POSTGRES_USER, owning the database and
+ * every object the app made, the side roles made by it), then the system's migration script run
+ * twice in today's pod, as the README says. After it: the bootstrap superuser is the admin and
+ * logs in with the admin's password; the owner owns the database and every app object, logs in
+ * with its password, is no superuser, and still reads and writes everything; the data is
+ * unchanged; the second run changes nothing.
+ */
+async function checkMigration(
+  host: Host,
+  objects: any[],
+  found: { container: any; volumes: any[] },
+  system: string,
+  dir: string,
+  f: Findings,
+) {
+  const expected = SYSTEMS.find((s) => s.name === system)!.database;
+  const { script, seedAdmin } = expected.migration!;
+  const owner = expected.owner ?? expected.admin;
+  fs.mkdirSync(dir, { mode: 0o711 });
+  const pod = new Pod(objects, found.container, found.volumes, dir, host.user);
+  const port = await freePort();
+  const env = pod.env();
+  const initEnv = { ...env, PATH: `${host.bin}:${process.env.PATH}`, PGHOST: pod.local(SOCKET_MOUNT), PGPORT: String(port) };
+  const seedEra = { POSTGRES_USER: seedAdmin, POSTGRES_PASSWORD_FILE: path.join(path.dirname(env.POSTGRES_PASSWORD_FILE), seedAdmin) };
+  // The seed-era init: pgvector and the side roles, made by the seed's superuser.
+  const seedInit = path.join(dir, 'seed-init');
+  fs.mkdirSync(seedInit, { mode: 0o755 });
+  writeMounted(path.join(seedInit, '00-vector.sql'), 'CREATE EXTENSION IF NOT EXISTS vector;\n', 0o444);
+  for (const file of fs.readdirSync(path.join(REPO, 'sql', 'common')))
+    writeMounted(path.join(seedInit, file), fs.readFileSync(path.join(REPO, 'sql', 'common', file), 'utf8'), 0o444);
+  const seed: Cluster = {
+    system: `${system} (seed-era database)`,
+    expected,
+    host,
+    port,
+    admin: seedAdmin,
+    database: env.POSTGRES_DB,
+    passwords: pod.passwords,
+    secrets: pod.secrets,
+    initEnv: { ...initEnv, ...seedEra, INITDB_DIR: seedInit },
+    dir,
+  };
+  const today: Cluster = { ...seed, admin: expected.admin, initEnv: { ...initEnv, INITDB_DIR: pod.local(INITDB_MOUNT) } };
+  const stop = await startServer(host, pod, port, seedEra);
+  try {
+    await createDatabase(seed);
+    await runInitFiles(seed);
+    await login(seed, seedAdmin, SEED_ERA_APP);
+    const before = await checksums(seed);
+    const migrate = () => host.user.run('bash', [path.join(today.initEnv.INITDB_DIR, script)], { env: today.initEnv });
+    const error = await refusal(migrate());
+    f.expect(seed, error === undefined, `${script} fails: ${error}`);
+    if (error !== undefined) return;
+    const once = await snapshot(today);
+    const again = await refusal(migrate());
+    f.expect(seed, again === undefined, `${script} fails when run a second time: ${again}`);
+    expectUnchanged(seed, f, `a second run of ${script}`, once, await snapshot(today));
+
+    const bootstrap = await login(today, expected.admin, "SELECT rolname || ' ' || rolsuper FROM pg_roles WHERE oid = 10").catch(printed);
+    f.expect(seed, bootstrap === `${expected.admin} true`, `the bootstrap superuser is "${bootstrap}", not ${expected.admin}`);
+    const flags = await login(
+      today,
+      owner,
+      `SELECT rolsuper || ',' || rolcreaterole || ',' || rolcreatedb || ',' || rolbypassrls || ' ' ||
+              (SELECT datdba::regrole FROM pg_database WHERE datname = current_database()) FROM pg_roles WHERE rolname = current_user`,
+    ).catch(printed);
+    f.expect(
+      seed,
+      flags === `false,false,false,false ${owner}`,
+      `${owner} after the migration: superuser,createrole,createdb,bypassrls owner = ${flags}`,
+    );
+    const left = await login(today, expected.admin, LEFT_TO_ADMIN);
+    f.expect(seed, left === '', `still owned by ${expected.admin}: ${left}`);
+    const helper = await login(today, expected.admin, `SELECT string_agg(rolname, ', ') FROM pg_roles WHERE rolname LIKE '%migration%'`);
+    f.expect(seed, helper === '', `the migration's helper role is left: ${helper}`);
+    const after = await checksums(today);
+    for (const table of new Set([...before.keys(), ...after.keys()]))
+      f.expect(seed, before.get(table) === after.get(table), `table ${table}: ${before.get(table)} before, ${after.get(table)} after`);
+    const works = await login(
+      today,
+      owner,
+      `SELECT add_memory('after the migration') > 500; INSERT INTO events (note) VALUES ('after'); SELECT nextval('free_seq');
+       REFRESH MATERIALIZED VIEW counts; DROP TABLE archive.old; SELECT count(*) FROM recent;`,
+    ).catch(printed);
+    f.permissions++;
+    f.expect(seed, works === 't\n1\n10', `${owner} cannot use its objects after the migration: ${works}`);
+    await f.expectDenied(
+      seed,
+      `${owner} runs a program through COPY after the migration`,
+      login(today, owner, `COPY (SELECT 1) TO PROGRAM 'id'`),
+      'to COPY to or from an external program',
+    );
+    f.migrations++;
+  } finally {
+    await stop();
+  }
 }
 
 /** A second run of the init files exits 0, changes nothing, and every role still logs in. */
@@ -855,6 +1093,8 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
     await runInitFiles(c);
     f.logins += await checkLogins(c, f);
     await checkOwnership(c, f);
+    await checkOwner(c, f);
+    f.workloadRoles += await checkLeastPrivilege(c, f, objects, pod.roleOfSecret);
     await checkExtensions(c, f);
     await checkOwnSchemas(c, f);
     await checkDenials(c, f);
@@ -862,10 +1102,12 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
     await checkVectorSearch(c, f);
     await checkBackupRole(c, f);
     await checkRerun(c, f);
+    await checkMigrationIsNoOp(c, f);
     await checkBackupRestore(c, f, containerWith(objects, 'CronJob', 'KEEP')?.container);
   } finally {
     await stop();
   }
+  if (expected.migration) await checkMigration(host, objects, found, system, `${dir}-migration`, f);
 }
 
 export const postgres: Check = {
@@ -883,7 +1125,9 @@ export const postgres: Check = {
       if (f.problems.length > 0) throw new Error(f.problems.join('\n'));
       return (
         `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ` +
-        `${f.permissions} permission checks, ${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
+        `${f.permissions} permission checks, ${f.workloadRoles} workload roles none superuser/CREATEROLE/CREATEDB/BYPASSRLS ` +
+        `and no workload reading an admin's Secret, ${f.migrations} seed-era database migrated (twice, idempotent), ` +
+        `${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
         `${f.roundTrips} backup/restore round trips (${f.offsite} through the off-node copy; ` +
         `${f.tables} tables, ${f.rows} rows, checksums equal, ` +
         `keep=${[...f.keeps].join('/')} enforced)`

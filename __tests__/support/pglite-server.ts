@@ -49,7 +49,7 @@ export async function startPgliteServer(database = 'postgres', owner?: string): 
   let loadDataDir: Blob | undefined;
   if (database !== 'postgres' || owner) {
     const seed = await PGliteClass.create();
-    if (owner) await seed.exec(`CREATE ROLE ${ident(owner)} SUPERUSER LOGIN`);
+    if (owner && owner !== 'postgres') await seed.exec(`CREATE ROLE ${ident(owner)} SUPERUSER LOGIN`); // PGlite's own superuser is postgres
     if (database === 'postgres') await seed.exec(`ALTER DATABASE postgres OWNER TO ${ident(owner!)}`);
     else await seed.exec(`CREATE DATABASE ${ident(database)}${owner ? ` OWNER ${ident(owner)}` : ''}`);
     loadDataDir = await seed.dumpDataDir('none');

@@ -27,11 +27,15 @@ function mnemoliteIdentity(c: MnemoLiteConfig): SystemIdentity {
   return { name: 'mnemolite', version: c.images.tag };
 }
 
-/** The Secrets MnemoLite reads: the `mnemo` role's (with its DATABASE_URL) and the optional OpenAI key. */
+/**
+ * The Secrets MnemoLite reads: the admin's (Postgres only), the `mnemo` role's (with its
+ * DATABASE_URL, for the API and the worker) and the optional OpenAI key.
+ */
 export function mnemoliteSecrets(c: MnemoLiteConfig): SecretSpec[] {
   const base = { namespace: c.namespace, labels: systemLabels(mnemoliteIdentity(c), 'credentials') };
   const url = databaseUrl('postgresql', c.database.user, DB_PASSWORD_KEY, `${DB_HOST}:5432`, c.database.name);
   return [
+    roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'MNEMOLITE_DB_ADMIN_PASSWORD'),
     roleSecret(base, roleSecretName(c.database.user), c.database.user, DB_PASSWORD_KEY, { 'database-url': url }),
     {
       ...base,
@@ -80,15 +84,18 @@ export class MnemoLiteChart extends SystemChart {
       );
     }
 
-    // db: pgvector/pgvector, user mnemo, db mnemolite, --data-checksums, pg_isready healthcheck.
+    // db: pgvector/pgvector, db mnemolite, --data-checksums, pg_isready healthcheck. The seed's
+    // POSTGRES_USER mnemo would be a superuser: here the admin is postgres, and mnemo owns the
+    // database without SUPERUSER, CREATEROLE, CREATEDB or BYPASSRLS (sql/05-owner-role.sh).
     const db = new PgvectorPostgres(this, 'db', {
       name: DB_HOST,
       config: c.postgres,
       database: c.database.name,
-      admin: { role: c.database.user, secretName: roleSecretName(c.database.user) },
+      admin: { role: c.database.adminUser, secretName: roleSecretName(c.database.adminUser) },
+      serviceRoles: [{ role: c.database.user, secretName: roleSecretName(c.database.user) }],
       initScriptsDir: path.join(MNEMOLITE_DIR, 'sql'),
       initdbArgs: '--data-checksums',
-      initEnv: { MNEMO_OPTIONAL_EXTENSIONS: extensions.join(' ') },
+      initEnv: { MNEMO_DB_OWNER: c.database.user, MNEMO_OPTIONAL_EXTENSIONS: extensions.join(' ') },
       extraSettings: extensionSettings(c),
     });
 

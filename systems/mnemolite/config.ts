@@ -21,7 +21,17 @@ export const MNEMOLITE_DIR = path.join(PROJECT_ROOT, 'systems', 'mnemolite');
 export const mnemoliteSchema = z.strictObject({
   namespace: dnsLabel.default('mnemolite'),
   database: z
-    .strictObject({ name: dnsLabel.default('mnemolite'), user: roleName.superRefine(distinctAdmin(SIDE_ROLES)).default('mnemo') })
+    .strictObject({
+      name: dnsLabel.default('mnemolite'),
+      /** The role the API and the worker log in as: it owns the database, and is no superuser. */
+      user: roleName.superRefine(distinctAdmin(SIDE_ROLES)).default('mnemo'),
+      /** The superuser POSTGRES_USER creates: init, the side roles and restores only; no app reads its Secret. */
+      adminUser: roleName.superRefine(distinctAdmin(SIDE_ROLES)).default('postgres'),
+    })
+    .refine((d) => d.user !== d.adminUser, {
+      path: ['adminUser'],
+      message: 'must differ from database.user: the apps would then log in as the superuser; keep "postgres"',
+    })
     .prefault({}),
   postgres: postgresSchema({ image: PGVECTOR_IMAGE, storage: '10Gi', resources: { cpu: '2', memory: '4Gi' }, maxConnections: 100 })
     .extend({

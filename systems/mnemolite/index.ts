@@ -13,8 +13,10 @@ export const mnemolite: SystemDefinition<'mnemolite', MnemoLiteConfig> = {
   secrets: mnemoliteSecrets,
   chart: (scope, cluster, c) => new MnemoLiteChart(scope, 'mnemolite', cluster, c),
   database: {
-    // One role only: PUBLIC keeps the default CONNECT, as nobody else can log in.
-    admin: 'mnemo',
+    // The app's one role owns the database; PUBLIC keeps the default CONNECT, as nobody else logs in.
+    admin: 'postgres',
+    owner: 'mnemo',
+    migration: { script: 'migrate-superuser.bash', seedAdmin: 'mnemo' },
     database: 'mnemolite',
     services: {},
     closedToPublic: false,
