@@ -6,7 +6,8 @@
  *    build/synth.js) beside the median of the bare `cdk8s --version`, run in turns in a scratch copy
  *    of cdk8s.yaml, config/, sealed/ and dist/, and their ratio against the target (at most 1.30), with
  *    the floor: `cdk8s synth` of an app that does nothing (the CLI's own cost of running an app);
- *  - the app alone: build/synth.js, through scripts/run-built.js (its freshness check), and under tsx;
+ *  - the app alone: build/synth.js compiled from scratch, through scripts/run-built.js (its freshness check
+ *    and V8 code cache, build/synth.cache), and under tsx;
  *  - the in-process synth (buildTree, nothing written) of 1, 10 and 50 made-up systems: linear growth.
  * Its scratch lives in one folder under the system's temporary folder, removed at the end.
  */
@@ -128,8 +129,8 @@ function main(): void {
     );
     line('cdk8s synth of a no-op app', floor, `   (the CLI's own floor: ratio ${(floor / version).toFixed(2)})`);
     console.log(`the app alone, all environments into a scratch --out (median of ${runs} runs each):`);
-    line('node build/synth.js', app);
-    line('node scripts/run-built.js', launcher, `   (cdk8s.yaml's app: the freshness check, then build/synth.js)`);
+    line('node build/synth.js', app, '   (the bundle alone, compiled from scratch)');
+    line('node scripts/run-built.js', launcher, `   (cdk8s.yaml's app: the freshness check, then build/synth.js with its code cache)`);
     line('node --import tsx main.ts', tsx, '   (npm run synth)');
     console.log(`synth of N made-up systems in-process (buildTree, nothing written; median of ${GROWTH_RUNS} runs after a warm-up):`);
     console.log('  systems   seconds   seconds per system');

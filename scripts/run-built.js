@@ -14,6 +14,13 @@
  * A failed bundle prints esbuild's errors, leaves no stamp and exits 1: nothing is synthesized
  * from a stale build. Types are checked by `npm test` (tsc --noEmit), not here. The code finds
  * its data folders (sql/, systems/<name>/) from the project root (lib/project-root.ts).
+ *
+ * The bundle is compiled with V8's code cache, build/synth.cache: the bytecode of every function
+ * a synth ran, written after the first synth of each bundle (and again whenever V8 turns it
+ * down, say after a Node upgrade). It holds compiled code only, never data or output: every synth
+ * still reads its inputs and builds the whole tree. It starts with the SHA-256 of the bundle it was
+ * made from, and is used only for that exact text, so a rebuilt bundle (or a failed one) never runs
+ * with another bundle's code. It saves the compile of the 2 MB bundle and of each function it calls.
  */
 'use strict';
 const fs = require('fs');
@@ -24,6 +31,7 @@ const BUILD = path.join(ROOT, 'build');
 const STAMP = path.join(BUILD, '.stamp');
 const LOCK = path.join(BUILD, '.lock');
 const BUNDLE = path.join(BUILD, 'synth.js');
+const CACHE = path.join(BUILD, 'synth.cache');
 /** What the bundle is made from: the TypeScript the app imports, the locked dependencies, this script. */
 const SOURCES = ['main.ts', 'app', 'charts', 'systems', 'lib', 'imports', 'package-lock.json', 'scripts/run-built.js'];
 
@@ -110,6 +118,7 @@ function build(onlyIfStale) {
     if (onlyIfStale)
       console.error(`bundling build/synth.js: ${fs.existsSync(BUNDLE) ? 'the sources differ from the last bundle' : 'no build yet'}`);
     fs.rmSync(STAMP, { force: true });
+    fs.rmSync(CACHE, { force: true }); // made for the old bundle (its hash would refuse it anyway)
     try {
       require(require.resolve('esbuild', { paths: [ROOT] })).buildSync({
         entryPoints: [path.join(ROOT, 'main.ts')],
@@ -128,11 +137,46 @@ function build(onlyIfStale) {
   });
 }
 
+/** The cached code of `bundle` (its SHA-256), or undefined when there is none for this exact text. */
+function readCache(hash) {
+  try {
+    const data = fs.readFileSync(CACHE);
+    return data.subarray(0, hash.length).toString('latin1') === hash ? data.subarray(hash.length) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs build/synth.js as `require` would, compiled with the code cache; writes the cache when there was none to use. */
+function runBundle() {
+  const vm = require('vm');
+  const bytes = fs.readFileSync(BUNDLE);
+  const hash = require('crypto').createHash('sha256').update(bytes).digest('hex');
+  const cachedData = readCache(hash);
+  // Node's own CommonJS wrapper, on the first line as Node puts it: stack traces keep the bundle's line numbers.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${bytes.toString('utf8')}\n})`, {
+    filename: BUNDLE,
+    cachedData,
+  });
+  const bundle = { exports: {}, filename: BUNDLE, id: BUNDLE, loaded: false };
+  script.runInThisContext()(bundle.exports, require('module').createRequire(BUNDLE), bundle, BUNDLE, BUILD);
+  bundle.loaded = true;
+  if (cachedData && !script.cachedDataRejected) return;
+  // After the synth, so the cache holds every function it compiled; written aside, then renamed into place.
+  const scratch = `${CACHE}.${process.pid}`;
+  try {
+    fs.writeFileSync(scratch, Buffer.concat([Buffer.from(hash, 'latin1'), script.createCachedData()]));
+    fs.renameSync(scratch, CACHE);
+  } catch {
+    fs.rmSync(scratch, { force: true }); // a synth without a cache is only slower
+  }
+}
+
 if (process.argv[2] === '--build' && process.argv.length === 3) {
   process.exitCode = build(false);
 } else {
   // The common case, a fresh build, takes no lock: the stamp is written last, after every file.
   const fresh = isFresh(fingerprint()) || build(true) === 0;
-  if (fresh) require(BUNDLE);
+  if (fresh) runBundle();
   else process.exitCode = 1;
 }
