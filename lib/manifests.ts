@@ -14,22 +14,26 @@ export const KUSTOMIZATION = 'Kustomization';
 /** Files of one system folder: the manifests, one object each, and the kustomization. */
 export type SystemFiles = Map<string, string>;
 
-/** Apply order by kind: what others need comes first, so `kubectl apply -f` of the folder works in one pass. */
-const KIND_ORDER = [
-  'Namespace',
-  'Secret',
-  'SealedSecret',
-  'ConfigMap',
-  'PersistentVolumeClaim',
-  'NetworkPolicy',
-  'Service',
-  'StatefulSet',
-  'Deployment',
-  'CronJob',
-  'Ingress',
-  'AppProject',
-  'Application',
-];
+/**
+ * Apply order by kind, as the file-name prefix: what others need comes first, so `kubectl apply -f`
+ * of the folder works in one pass (a Traefik Middleware before the Ingress that names it).
+ */
+const KIND_PREFIX: Record<string, number> = {
+  Namespace: 0,
+  Secret: 5,
+  SealedSecret: 10,
+  ConfigMap: 15,
+  PersistentVolumeClaim: 20,
+  NetworkPolicy: 25,
+  Service: 30,
+  StatefulSet: 35,
+  Deployment: 40,
+  CronJob: 45,
+  Middleware: 48,
+  Ingress: 50,
+  AppProject: 55,
+  Application: 60,
+};
 
 export interface KubeObject {
   apiVersion: string;
@@ -40,8 +44,7 @@ export interface KubeObject {
 
 /** A manifest's file name: apply-order prefix, kind and name ("40-statefulset-postgres.yaml"). */
 export function manifestFileName(obj: KubeObject): string {
-  const rank = KIND_ORDER.indexOf(obj.kind);
-  const prefix = String(rank < 0 ? 99 : rank * 5).padStart(2, '0');
+  const prefix = String(KIND_PREFIX[obj.kind] ?? 99).padStart(2, '0');
   return `${prefix}-${obj.kind.toLowerCase()}-${obj.metadata.name}.yaml`;
 }
 

@@ -14,5 +14,15 @@ export const clusterSchema = z.strictObject({
   dns: z
     .strictObject({ namespace: dnsLabel.default('kube-system'), podLabels: podSelector.default({ 'k8s-app': 'kube-dns' }) })
     .prefault({}),
+  /** HTTPS on every Ingress, with certificates from cert-manager. */
+  tls: z
+    .strictObject({
+      /**
+       * The cert-manager ClusterIssuer that signs a certificate per Ingress host; HTTP is then
+       * redirected to HTTPS. Unset: plain HTTP (dev), unless a system names its own TLS Secret.
+       */
+      issuer: dnsSubdomain.optional(),
+    })
+    .prefault({}),
 });
 export type ClusterConfig = z.output<typeof clusterSchema>;

@@ -1,6 +1,18 @@
-/** An Ingress for the k3s Traefik controller: one host per Service, optional TLS. */
+/**
+ * An Ingress for the k3s Traefik controller: one host per Service, and HTTPS when the cluster
+ * has a cert-manager ClusterIssuer (cluster.tls.issuer) or the system names a TLS Secret.
+ *
+ * With TLS, the Ingress is served on Traefik's `websecure` entrypoint only, with the
+ * `cert-manager.io/cluster-issuer` annotation and a `tls` section per host (cert-manager's
+ * ingress-shim then keeps a Certificate per host in `<host>-tls`), and a second Ingress on `web`
+ * for the same hosts sends every plain HTTP request to HTTPS through a Traefik `redirectScheme`
+ * Middleware (k3s ships Traefik with its CRDs). Two Ingresses, because Traefik serves an
+ * Ingress that has a `tls` section on TLS routers only: on `web` it would answer 404.
+ */
+import * as crypto from 'crypto';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { Middleware } from '../../imports/traefik-middleware-traefik.io';
 import { SystemChart } from './system-chart';
 import { systemLabels } from './workload-identity';
 
@@ -18,29 +30,71 @@ export interface TraefikIngressProps {
    */
   readonly ingressClass?: string;
   readonly routes: IngressRoute[];
-  /** A TLS Secret covering every host; without it Traefik serves plain HTTP on "web". */
+  /**
+   * A TLS Secret covering every host, made by the user.
+   * @default one Secret per host, `<host>-tls`, from cert-manager when cluster.tls.issuer is set; else plain HTTP
+   */
   readonly tlsSecretName?: string;
+}
+
+const ENTRYPOINTS = 'traefik.ingress.kubernetes.io/router.entrypoints';
+
+/** The Secret cert-manager keeps a host's certificate in: `<host>-tls`, shortened with a hash past 253 characters. */
+export function hostTlsSecretName(host: string): string {
+  const name = `${host}-tls`;
+  if (name.length <= 253) return name;
+  const hash = crypto.createHash('sha256').update(host).digest('hex').slice(0, 8);
+  return `${host.slice(0, 253 - 13).replace(/[.-]+$/, '')}-${hash}-tls`;
 }
 
 export class TraefikIngress extends Construct {
   constructor(scope: Construct, id: string, props: TraefikIngressProps) {
     super(scope, id);
     const chart = SystemChart.of(this);
-    const tls = props.tlsSecretName !== undefined;
+    const issuer = chart.cluster.tls.issuer;
+    const tls = issuer !== undefined || props.tlsSecretName !== undefined;
+    const labels = systemLabels(chart.system, 'ingress');
+    const spec = (withTls: boolean): k8s.IngressSpec => ({
+      ingressClassName: props.ingressClass ?? chart.cluster.ingressClass,
+      tls: !withTls
+        ? undefined
+        : props.tlsSecretName !== undefined
+          ? [{ hosts: props.routes.map((r) => r.host), secretName: props.tlsSecretName }]
+          : props.routes.map((r) => ({ hosts: [r.host], secretName: hostTlsSecretName(r.host) })),
+      rules: props.routes.map((r) => ({
+        host: r.host,
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: r.service, port: { number: r.port } } } }] },
+      })),
+    });
+
     new k8s.KubeIngress(this, 'ingress', {
       metadata: {
         name: props.name,
-        labels: systemLabels(chart.system, 'ingress'),
-        annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': tls ? 'websecure' : 'web' },
+        labels,
+        annotations: {
+          [ENTRYPOINTS]: tls ? 'websecure' : 'web',
+          ...(issuer !== undefined ? { 'cert-manager.io/cluster-issuer': issuer } : {}),
+        },
       },
-      spec: {
-        ingressClassName: props.ingressClass ?? chart.cluster.ingressClass,
-        tls: tls ? [{ hosts: props.routes.map((r) => r.host), secretName: props.tlsSecretName }] : undefined,
-        rules: props.routes.map((r) => ({
-          host: r.host,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: r.service, port: { number: r.port } } } }] },
-        })),
+      spec: spec(tls),
+    });
+    if (!tls) return;
+
+    const redirect = new Middleware(this, 'redirect-https', {
+      metadata: { name: `${props.name}-redirect-https`, labels },
+      spec: { redirectScheme: { scheme: 'https', permanent: true } },
+    });
+    new k8s.KubeIngress(this, 'http-redirect', {
+      metadata: {
+        name: `${props.name}-http-redirect`,
+        labels,
+        annotations: {
+          [ENTRYPOINTS]: 'web',
+          // <namespace>-<name>@kubernetescrd: how Traefik names a Middleware object.
+          'traefik.ingress.kubernetes.io/router.middlewares': `${chart.namespace}-${redirect.name}@kubernetescrd`,
+        },
       },
+      spec: spec(false),
     });
   }
 }

@@ -80,7 +80,7 @@ export const booksyncSchema = z.strictObject({
           prediction: hostname.default('prediction.booksync.home.arpa'),
         })
         .prefault({}),
-      /** A TLS Secret (for example from cert-manager) covering the hosts; none means plain HTTP. */
+      /** A TLS Secret of your own covering the hosts; unset: one per host from cluster.tls.issuer, or plain HTTP without one. */
       tlsSecretName: dnsLabel.optional(),
     })
     .prefault({}),

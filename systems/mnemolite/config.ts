@@ -79,6 +79,7 @@ export const mnemoliteSchema = z.strictObject({
       mode: z.enum(['ingress', 'loadBalancer']).default('ingress'),
       host: hostname.default('mnemolite.home.arpa'),
       loadBalancerPort: z.int().min(1).max(65535).default(8001),
+      /** A TLS Secret of your own for the host; unset: one from cluster.tls.issuer, or plain HTTP without one. */
       tlsSecretName: dnsLabel.optional(),
     })
     .prefault({}),
