@@ -80,10 +80,13 @@ describeWithPsql('MnemoLite Postgres init files, run as the postgres entrypoint 
     expect([user, owner]).toEqual(['postgres', 'mnemo']);
     expect(await rows(`SELECT datdba::regrole::text AS owner FROM pg_database WHERE datname = $1`, [database])).toEqual([{ owner }]);
     expect(
-      await rows(`SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolreplication FROM pg_roles WHERE rolname = $1`, [
-        owner,
-      ]),
-    ).toEqual([{ rolcanlogin: true, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false, rolreplication: false }]);
+      await rows(
+        `SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolreplication FROM pg_roles WHERE rolname = $1`,
+        [owner],
+      ),
+    ).toEqual([
+      { rolcanlogin: true, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolbypassrls: false, rolreplication: false },
+    ]);
   });
 
   test('without its password file, init stops and says which Secret is missing', async () => {
