@@ -43,11 +43,16 @@ describe.each(cases)('%s/%s backup', (env, system) => {
       BACKUP_DIR,
     });
     expect(BACKUP_ROLE).not.toBe(db.POSTGRES_USER);
-    // Its password is the one the database's init gives the role: the same Secret, mounted as its file.
+    // Its password is the one the database's init gives the role: the same Secret, mounted as a file
+    // (libpq's PGPASSFILE is written from it), never in the environment.
     const roleSecret = sts.spec.template.spec.volumes
       .find((v: any) => v.projected)
       .projected.sources.find((s: any) => s.secret.items[0].path === BACKUP_ROLE).secret.name;
-    expect(e.PGPASSWORD).toEqual({ secretKeyRef: { name: roleSecret, key: 'password' } });
+    const mount = container.volumeMounts.find((m: any) => e.PGPASSWORD_FILE.startsWith(`${m.mountPath}/`));
+    const volume = pod.volumes.find((v: any) => v.name === mount.name);
+    expect(volume.secret).toEqual({ secretName: roleSecret, items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 });
+    expect(e.PGPASSWORD).toBeUndefined();
+    expect(container.env.filter((v: any) => v.valueFrom)).toEqual([]);
     expect(container.image).toBe(pg.image);
   });
 

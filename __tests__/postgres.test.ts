@@ -141,10 +141,11 @@ describe('metrics (off by default)', () => {
       const pod = podOf(objects);
       const exporter = pod.containers.find((c: any) => c.name === 'metrics');
       expect(exporter.image).toMatch(/^quay\.io\/prometheuscommunity\/postgres-exporter:v[0-9.]+$/);
-      expect(exporter.env.find((e: any) => e.name === 'DATA_SOURCE_PASS').valueFrom.secretKeyRef).toEqual({
-        name: 'db-postgres-exporter',
-        key: 'password',
-      });
+      // The password from a file of the exporter's Secret alone, never from the environment.
+      const file = exporter.env.find((e: any) => e.name === 'DATA_SOURCE_PASS_FILE').value;
+      const mount = exporter.volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`));
+      expect(pod.volumes.find((v: any) => v.name === mount.name).secret.secretName).toBe('db-postgres-exporter');
+      expect(exporter.env.filter((e: any) => e.valueFrom)).toEqual([]);
       const projected = pod.volumes.find((v: any) => v.projected).projected.sources.map((s: any) => s.secret.items[0].path);
       expect(projected).toContain('postgres_exporter');
       const config = parseEnvironment({ [system]: { postgres: { metrics: { enabled: true } } } }, 'test');

@@ -936,15 +936,43 @@ async function checksums(c: Cluster): Promise<Map<string, string>> {
   return new Map(rows.map(([table, count, md5]) => [table, `${count} rows, md5 ${md5}`]));
 }
 
-/** The backup container's environment, its secretKeyRefs read from the postgres pod's Secret files, pointed at this server and folder. */
-function backupEnv(c: Cluster, container: any, folder: string): Record<string, string> {
+/**
+ * The backup container's environment, pointed at this server and folder: its secretKeyRefs read
+ * from the postgres pod's Secret files, and its mounts laid out here (a Secret volume's items
+ * written as files of the server user's, /tmp a folder of its own), with every env value under a
+ * mount moved to where that mount is here.
+ */
+function backupEnv(c: Cluster, { container, volumes }: { container: any; volumes: any[] }, folder: string): Record<string, string> {
+  const mounts: Array<[string, string]> = [];
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = volumes.find((v) => v.name === mount.name) ?? {};
+    const dir = volume.persistentVolumeClaim ? folder : path.join(c.dir, `backup-${mount.name}`);
+    if (dir !== folder) {
+      fs.mkdirSync(dir, { recursive: true });
+      for (const item of volume.secret?.items ?? []) {
+        const value = c.secrets.get(`${volume.secret.secretName}/${item.key}`);
+        if (value === undefined)
+          throw new Error(
+            `the backup mounts key ${item.key} of Secret ${volume.secret.secretName}, which the postgres container does not mount`,
+          );
+        fs.writeFileSync(path.join(dir, item.path), value);
+        giveTo(c.host.user, path.join(dir, item.path), 0o400);
+      }
+      giveTo(c.host.user, dir, 0o700);
+    }
+    mounts.push([mount.mountPath, dir]);
+  }
+  const local = (value: string) => {
+    const found = mounts.find(([mount]) => value === mount || value.startsWith(`${mount}/`));
+    return found ? found[1] + value.slice(found[0].length) : value;
+  };
   const env: Record<string, string> = {};
   for (const { name, value, valueFrom } of container.env ?? []) {
     const ref = valueFrom?.secretKeyRef;
     const secret = ref && c.secrets.get(`${ref.name}/${ref.key}`);
     if (ref && secret === undefined)
       throw new Error(`the backup's ${name} is key ${ref.key} of Secret ${ref.name}, which the postgres container does not mount`);
-    env[name] = secret ?? value;
+    env[name] = secret ?? local(value);
   }
   return { ...env, ...overTcp(c), BACKUP_DIR: folder };
 }
@@ -960,12 +988,12 @@ function dumpName(database: string, time: Date): string {
  * remain, nothing else, and the new one is a custom-format archive. Returns its path, or
  * undefined after a finding.
  */
-async function runBackup(c: Cluster, f: Findings, container: any): Promise<string | undefined> {
+async function runBackup(c: Cluster, f: Findings, found: { container: any; volumes: any[] }): Promise<string | undefined> {
   const problems = f.problems.length;
   const folder = path.join(c.dir, 'backups');
   fs.mkdirSync(folder);
   giveTo(c.host.user, folder, 0o700);
-  const env = backupEnv(c, container, folder);
+  const env = backupEnv(c, found, folder);
   const keep = Number(env.KEEP);
   f.expect(c, Number.isInteger(keep) && keep > 0, `the backup's KEEP is ${env.KEEP}, not a positive integer`);
   const older = Array.from({ length: keep || 0 }, (_, i) => dumpName(env.PGDATABASE, new Date(Date.now() - (i + 1) * 86_400_000)));
@@ -973,7 +1001,7 @@ async function runBackup(c: Cluster, f: Findings, container: any): Promise<strin
     fs.writeFileSync(path.join(folder, name), 'an older dump\n');
     giveTo(c.host.user, path.join(folder, name), 0o600);
   }
-  const [command, ...args] = container.command;
+  const [command, ...args] = found.container.command;
   const error = await refusal(c.host.user.run(command, args, { env }));
   f.expect(c, error === undefined, `the backup's command fails: ${error}`);
   if (error !== undefined) return undefined;
@@ -1001,13 +1029,13 @@ async function runBackup(c: Cluster, f: Findings, container: any): Promise<strin
  * the same rows, each role's table still its own, the same roles, schemas, owners and grants, and
  * the HNSW search.
  */
-async function checkBackupRestore(c: Cluster, f: Findings, container: any): Promise<void> {
-  if (!container) return f.expect(c, false, 'no backup CronJob (a CronJob container that sets BACKUP_DIR)');
+async function checkBackupRestore(c: Cluster, f: Findings, found?: { container: any; volumes: any[] }): Promise<void> {
+  if (!found) return f.expect(c, false, 'no backup CronJob (a CronJob container that sets BACKUP_DIR)');
   const tables = roundTripTables(c);
   const seen: string[] = [];
   for (const { role, table, sql } of tables) seen.push(await login(c, role, `${sql}\n${readBack(table)}`));
   const [before, catalog] = [await checksums(c), await snapshot(c)];
-  const made = await runBackup(c, f, container);
+  const made = await runBackup(c, f, found);
   if (made === undefined) return;
   // As after a dead node: the dump restored is the one fetched back from the off-node copy, when prod makes one.
   const fetched = await throughOffsite(c.system, made, path.join(c.dir, 'offsite')).catch((e: Error) => {
@@ -1103,7 +1131,7 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
     await checkBackupRole(c, f);
     await checkRerun(c, f);
     await checkMigrationIsNoOp(c, f);
-    await checkBackupRestore(c, f, containerWith(objects, 'CronJob', 'KEEP')?.container);
+    await checkBackupRestore(c, f, containerWith(objects, 'CronJob', 'KEEP'));
   } finally {
     await stop();
   }

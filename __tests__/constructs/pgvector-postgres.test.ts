@@ -200,7 +200,15 @@ describe('PgvectorPostgres, all props', () => {
       ['metrics', 9187, 'metrics'],
     ]);
     expect(one(objects, 'Service', 'db-headless').spec.ports.map((p: any) => p.name)).toEqual(['postgres']);
-    expect(envOf(exporter).DATA_SOURCE_PASS).toEqual({ secretKeyRef: { name: roleSecretName(EXPORTER_ROLE), key: 'password' } });
+    // Its password from a file of its own role's Secret only (the postgres container's folder holds the admin's too).
+    expect(envOf(exporter)).toMatchObject({ DATA_SOURCE_USER: EXPORTER_ROLE, DATA_SOURCE_PASS_FILE: '/run/secrets/db-role/password' });
+    expect(exporter.env.filter((e: any) => e.valueFrom)).toEqual([]);
+    expect(exporter.volumeMounts).toEqual([{ name: 'db-role', mountPath: '/run/secrets/db-role', readOnly: true }]);
+    expect(pod.volumes.find((v: any) => v.name === 'db-role').secret).toEqual({
+      secretName: roleSecretName(EXPORTER_ROLE),
+      items: [{ key: 'password', path: 'password' }],
+      defaultMode: 0o440,
+    });
     expect(sts.spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9187' });
     expect(restrictedViolations(pod)).toEqual([]);
     const prometheus = { kind: 'pods', namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } };

@@ -84,7 +84,12 @@ describe('PostgresBackup alone', () => {
       PGDATABASE: 'books',
       BACKUP_DIR: '/backups',
       KEEP: '3',
-      PGPASSWORD: { secretKeyRef: { name: 'db-app-admin', key: 'password' } },
+      PGPASSWORD_FILE: '/run/secrets/db-role/password',
+      PGPASSFILE: '/tmp/pgpass',
+    });
+    expect(pod.volumes).toContainEqual({
+      name: 'db-role',
+      secret: { secretName: 'db-app-admin', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
     });
     expect([c.image, c.command]).toEqual(['postgres:17.2', ['sh', '-c', BACKUP_SCRIPT]]);
     expect(pod.volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'dumps' } });
@@ -103,16 +108,28 @@ describe('PostgresBackup alone', () => {
 });
 
 describe('BACKUP_SCRIPT', () => {
-  /** Runs the script in a folder with `old` dumps, with a pg_dump that writes "dump" or fails. */
-  function run(old: string[], keep: number, pgDumpFails = false) {
+  /**
+   * Runs the script in a folder with `old` dumps, with a pg_dump that writes "dump" or fails and
+   * records the password file libpq would read (its mode and text).
+   */
+  function run(old: string[], keep: number, pgDumpFails = false, password = 'secret') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backup-'));
     const bin = path.join(dir, 'bin');
     fs.mkdirSync(bin);
     fs.mkdirSync(path.join(dir, 'dumps'));
     for (const f of old) fs.writeFileSync(path.join(dir, 'dumps', f), 'old');
+    fs.writeFileSync(path.join(dir, 'password'), password, { mode: 0o440 });
     const file = 'for a in "$@"; do case "$a" in --file=*) printf dump > "${a#--file=}";; esac; done';
-    fs.writeFileSync(path.join(bin, 'pg_dump'), `#!/bin/sh\n${file}\n${pgDumpFails ? 'exit 1' : 'exit 0'}\n`, { mode: 0o755 });
-    const env = { PATH: `${bin}:${process.env.PATH}`, BACKUP_DIR: path.join(dir, 'dumps'), PGDATABASE: 'app', KEEP: String(keep) };
+    const record = `stat -c %a "$PGPASSFILE" > "${dir}/pgpass-mode"; cat "$PGPASSFILE" > "${dir}/pgpass-text"`;
+    fs.writeFileSync(path.join(bin, 'pg_dump'), `#!/bin/sh\n${record}\n${file}\n${pgDumpFails ? 'exit 1' : 'exit 0'}\n`, { mode: 0o755 });
+    const env = {
+      PATH: `${bin}:${process.env.PATH}`,
+      BACKUP_DIR: path.join(dir, 'dumps'),
+      PGDATABASE: 'app',
+      KEEP: String(keep),
+      PGPASSWORD_FILE: path.join(dir, 'password'),
+      PGPASSFILE: path.join(dir, 'pgpass'),
+    };
     let failed = false;
     try {
       execFileSync('sh', ['-c', BACKUP_SCRIPT], { env, stdio: 'pipe' });
@@ -120,9 +137,20 @@ describe('BACKUP_SCRIPT', () => {
       failed = true;
     }
     const files = fs.readdirSync(path.join(dir, 'dumps')).sort();
+    const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : undefined);
+    const pgpass = { mode: read('pgpass-mode')?.trim(), text: read('pgpass-text') };
     fs.rmSync(dir, { recursive: true });
-    return { failed, files };
+    return { failed, files, pgpass };
   }
+
+  test.each([
+    ['plain', 'secret', '*:*:*:*:secret\n'],
+    ['with the separators of the format', String.raw`a:b\c:`, String.raw`*:*:*:*:a\:b\\c\:` + '\n'],
+    ['hostile to the shell', `$(id)'"\`x\` -n %s`, `*:*:*:*:$(id)'"\`x\` -n %s\n`],
+  ])('libpq reads the password from a file only its owner can read: %s', (_, password, expected) => {
+    const { failed, pgpass } = run([], 1, false, password);
+    expect([failed, pgpass]).toEqual([false, { mode: '600', text: expected }]);
+  });
   const old = ['app-20240101T000000Z.dump', 'app-20240102T000000Z.dump', 'app-20240103T000000Z.dump'];
 
   test.each([1, 2, 5])('keeps the newest %i dumps, the new one included', (keep) => {
@@ -134,7 +162,7 @@ describe('BACKUP_SCRIPT', () => {
   });
 
   test('a failed pg_dump leaves no partial file and removes no old dump', () => {
-    expect(run(old, 1, true)).toEqual({ failed: true, files: old });
+    expect(run(old, 1, true)).toMatchObject({ failed: true, files: old });
   });
 });
 

@@ -18,7 +18,16 @@ import { Connection } from './backend-network';
 import { kubeScoreIgnore } from './lint-exceptions';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
 import { PostgresBackup } from './postgres-backup';
-import { BACKUP_DIR, DatabaseRole, METRICS_PORT, POSTGRES_PORT, POSTGRES_UID, ROLE_PASSWORDS_DIR } from './postgres-common';
+import {
+  BACKUP_DIR,
+  DatabaseRole,
+  METRICS_PORT,
+  PASSWORD_FILE,
+  POSTGRES_PORT,
+  POSTGRES_UID,
+  ROLE_PASSWORDS_DIR,
+  rolePasswordFile,
+} from './postgres-common';
 import { PostgresConfig } from './postgres-config';
 import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from './postgres-settings';
 import { SystemChart } from './system-chart';
@@ -138,9 +147,9 @@ export class PgvectorPostgres extends Construct {
             terminationGracePeriodSeconds: 120,
             containers: [
               postgresContainer(props),
-              ...(metrics.enabled ? [exporterContainer(metrics.image, props.database, exporter.secretName)] : []),
+              ...(metrics.enabled ? [exporterContainer(metrics.image, props.database, exporter)] : []),
             ],
-            volumes: podVolumes(props, initScripts.name, roles),
+            volumes: [...podVolumes(props, initScripts.name, roles), ...(metrics.enabled ? [rolePasswordFile(exporter).volume] : [])],
           },
         },
         volumeClaimTemplates: claimTemplates(props, identity, cluster.storageClass),
@@ -284,7 +293,7 @@ function readScripts(dirs: string[]): Record<string, string> {
  * pg_monitor-only role. How it starts: the image's entrypoint runs postgres_exporter, which
  * serves /metrics on 9187.
  */
-function exporterContainer(image: string, database: string, secretName: string): k8s.Container {
+function exporterContainer(image: string, database: string, role: DatabaseRole): k8s.Container {
   const port = k8s.IntOrString.fromString('metrics');
   // Requests equal limits, as for Postgres: the pod stays Guaranteed QoS with the sidecar.
   const resources = { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } };
@@ -294,9 +303,11 @@ function exporterContainer(image: string, database: string, secretName: string):
     imagePullPolicy: 'IfNotPresent',
     env: [
       { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES_PORT}/${database}?sslmode=disable` },
-      { name: 'DATA_SOURCE_USER', valueFrom: { secretKeyRef: { name: secretName, key: 'username' } } },
-      { name: 'DATA_SOURCE_PASS', valueFrom: { secretKeyRef: { name: secretName, key: 'password' } } },
+      { name: 'DATA_SOURCE_USER', value: role.role },
+      // postgres_exporter reads the password from this file (its *_FILE variables), never from env.
+      { name: 'DATA_SOURCE_PASS_FILE', value: PASSWORD_FILE },
     ],
+    volumeMounts: [rolePasswordFile(role).mount],
     ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
     startupProbe: { tcpSocket: { port }, periodSeconds: 5, failureThreshold: 24 },
     readinessProbe: { httpGet: { path: '/metrics', port }, periodSeconds: 30, timeoutSeconds: 10 },

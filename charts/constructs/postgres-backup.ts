@@ -20,7 +20,7 @@ import { Connection } from './backend-network';
 import { kubeScoreIgnore } from './lint-exceptions';
 import { OffsiteConfig } from './offsite-config';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
-import { BACKUP_DIR, DatabaseRole, POSTGRES_UID } from './postgres-common';
+import { BACKUP_DIR, DatabaseRole, PASSWORD_FILE, POSTGRES_UID, rolePasswordFile } from './postgres-common';
 import { BackupConfig } from './postgres-config';
 import { offsiteSecretName } from './postgres-secrets';
 import { SystemChart } from './system-chart';
@@ -30,11 +30,15 @@ import { imageTag, workloadLabels } from './workload-identity';
  * The backup, as the pod runs it with `sh -c`: a dump named <database>-<UTC time>.dump,
  * readable by its owner only, written under a temporary name (removed if pg_dump fails) and
  * renamed when complete, then all but the newest $KEEP removed. Connection settings come from
- * the libpq variables (PGHOST, PGUSER, PGPASSWORD…).
+ * the libpq variables (PGHOST, PGUSER…); the password from $PGPASSFILE, which the script writes
+ * first from the mounted Secret file $PGPASSWORD_FILE: libpq ignores a password file anyone but
+ * its owner can read, and the Secret volume's files are root's, group-readable.
+ * A backslash or colon in the password is escaped, as the password file's format asks.
  */
 export const BACKUP_SCRIPT = [
   'set -eu',
   'umask 077',
+  String.raw`printf '*:*:*:*:%s\n' "$(sed 's/[\\:]/\\&/g' "$PGPASSWORD_FILE")" > "$PGPASSFILE"`,
   'target="$BACKUP_DIR/$PGDATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump"',
   'trap \'rm -f -- "$target.partial"\' EXIT',
   'pg_dump --format=custom --no-password --file="$target.partial"',
@@ -146,6 +150,7 @@ export class PostgresBackup extends Construct {
     this.name = `${props.db.host}-backup`;
     const offsite = props.config.offsite.enabled ? props.config.offsite : undefined;
     const version = imageTag(props.db.image);
+    const password = rolePasswordFile(props.role);
     const dump: k8s.Container = {
       name: 'pg-dump',
       image: props.db.image,
@@ -156,16 +161,14 @@ export class PostgresBackup extends Construct {
         { name: 'PGPORT', value: String(props.db.port) },
         { name: 'PGUSER', value: props.role.role },
         { name: 'PGDATABASE', value: props.database },
-        { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: props.role.secretName, key: 'password' } } },
+        { name: 'PGPASSWORD_FILE', value: PASSWORD_FILE },
+        { name: 'PGPASSFILE', value: '/tmp/pgpass' },
         { name: 'BACKUP_DIR', value: BACKUP_DIR },
         { name: 'KEEP', value: String(props.config.keep) },
       ],
       resources: resourceRequirements(DUMP_RESOURCES, ['64Mi']),
       securityContext: restrictedContainerSecurity(POSTGRES_UID),
-      volumeMounts: [
-        { name: 'backups', mountPath: BACKUP_DIR },
-        { name: 'tmp', mountPath: '/tmp' },
-      ],
+      volumeMounts: [{ name: 'backups', mountPath: BACKUP_DIR }, { name: 'tmp', mountPath: '/tmp' }, password.mount],
     };
     const cronJob = (name: string, schedule: string, containers: k8s.Container[], initContainers?: k8s.Container[]) => {
       const labels = workloadLabels({ name, system: system.name, component: 'backup', version });
@@ -192,7 +195,11 @@ export class PostgresBackup extends Construct {
                   affinity: archAffinity(cluster.arm64),
                   initContainers,
                   containers,
-                  volumes: [{ name: 'backups', persistentVolumeClaim: { claimName: props.db.backupClaim } }, scratchVolume('tmp', '64Mi')],
+                  volumes: [
+                    { name: 'backups', persistentVolumeClaim: { claimName: props.db.backupClaim } },
+                    scratchVolume('tmp', '64Mi'),
+                    ...([...containers, ...(initContainers ?? [])].includes(dump) ? [password.volume] : []),
+                  ],
                 },
               },
             },
