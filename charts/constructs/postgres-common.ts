@@ -28,7 +28,10 @@ export const PASSWORD_FILE = '/run/secrets/db-role/password';
  */
 export function rolePasswordFile(role: DatabaseRole): { volume: k8s.Volume; mount: k8s.VolumeMount } {
   return {
-    volume: { name: 'db-role', secret: { secretName: role.secretName, items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 } },
+    volume: {
+      name: 'db-role',
+      secret: { secretName: role.secretName, items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
+    },
     mount: { name: 'db-role', mountPath: '/run/secrets/db-role', readOnly: true },
   };
 }
