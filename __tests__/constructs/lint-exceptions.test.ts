@@ -55,7 +55,7 @@ describe('kubeScoreIgnore', () => {
       'container-image-pull-policy,container-security-context-user-group-id',
       'container-image-pull-policy,deployment-replicas',
     ]);
-    for (const a of annotated) expect(a).toEqual(kubeScoreIgnore(...(a['kube-score/ignore'].split(',') as KubeScoreCheck[])));
+    for (const a of annotated) expect(a).toMatchObject(kubeScoreIgnore(...(a['kube-score/ignore'].split(',') as KubeScoreCheck[])));
     expect(new Set(annotated.flatMap((a) => a['kube-score/ignore'].split(',')))).toEqual(new Set(CHECKS));
   });
 });
@@ -111,5 +111,54 @@ describe('checkovSkip', () => {
 
   test('every id is a Checkov Kubernetes check id', () => {
     for (const id of CHECKOV_CHECKS) expect(id).toMatch(/^CKV_K8S_\d+$/);
+  });
+});
+
+describe('the Checkov skips the constructs put on their objects', () => {
+  /** The check ids of each workload's checkov.io/skipN annotations, by kind/name. */
+  function skips(images: { app: string; db: string }, worker = false, secretEnv = false): Record<string, string[]> {
+    const chart = testChart();
+    const admin = { role: 'a', secretName: 'a' };
+    const config = postgresConfig({ image: images.db });
+    new PgvectorPostgres(chart, 'db', { name: 'db', config, database: 'd', admin, initScriptsDir: NO_INIT_SCRIPTS });
+    new PythonService(chart, 'app', {
+      identity: { name: 'app', component: worker ? 'worker' : 'api', version: '1' },
+      image: images.app,
+      replicas: 1,
+      env: secretEnv ? { TOKEN: { secret: 's', key: 'k' } } : {},
+      resources: SMALL_RESOURCES,
+      ...(worker ? { execProbe: ['true'] } : { http: { port: 80, healthPath: '/' } }),
+      waitFor: { host: 'db', port: 5432, image: images.db },
+    });
+    const out: Record<string, string[]> = {};
+    for (const o of synth(chart).filter((o) => ['Deployment', 'StatefulSet', 'CronJob'].includes(o.kind))) {
+      const entries = Object.entries<string>(o.metadata.annotations ?? {}).filter(([k]) => k.startsWith('checkov.io/skip'));
+      for (const [, v] of entries) expect(v).toBe(`${v.split('=')[0]}=${CHECKOV_REASONS[v.split('=')[0] as CheckovCheck]}`);
+      out[`${o.kind}/${o.metadata.name}`] = entries.map(([, v]) => v.split('=')[0]);
+    }
+    return out;
+  }
+  const DIGEST = '@sha256:' + 'a'.repeat(64);
+
+  test('images by tag: pull policy and digest silenced everywhere; uid 999 on the database and its backup', () => {
+    expect(skips({ app: 'app:1', db: 'pg:17' })).toEqual({
+      'StatefulSet/db': ['CKV_K8S_15', 'CKV_K8S_43', 'CKV_K8S_40'],
+      'CronJob/db-backup': ['CKV_K8S_15', 'CKV_K8S_43', 'CKV_K8S_40'],
+      'Deployment/app': ['CKV_K8S_15', 'CKV_K8S_43'],
+    });
+  });
+
+  test('images by digest: nothing to silence about them', () => {
+    expect(skips({ app: `app${DIGEST}`, db: `pg${DIGEST}` })).toEqual({
+      'StatefulSet/db': ['CKV_K8S_40'],
+      'CronJob/db-backup': ['CKV_K8S_40'],
+      'Deployment/app': [],
+    });
+  });
+
+  test('a Secret in the environment and a worker without readiness probe are silenced only where they are', () => {
+    const found = skips({ app: `app${DIGEST}`, db: `pg${DIGEST}` }, true, true);
+    expect(found['Deployment/app']).toEqual(['CKV_K8S_35', 'CKV_K8S_9']);
+    expect(found['CronJob/db-backup']).toEqual(['CKV_K8S_40']);
   });
 });

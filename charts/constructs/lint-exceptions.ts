@@ -11,7 +11,7 @@ export const KUBE_SCORE_REASONS = {
   'container-image-pull-policy': `${PINNED_TAGS}; IfNotPresent lets a Pi restart pods while the registry is unreachable`,
   'deployment-replicas': 'one replica per API is the size of a home Pi cluster; raise replicas in config/<env>.yaml to spread them',
   'container-security-context-user-group-id':
-    'the postgres image runs as its own uid/gid 999, which owns PGDATA; any other id cannot start it',
+    'the postgres image runs as its own uid/gid 999, which owns PGDATA and the dumps; any other id cannot start it or read them',
 } as const;
 
 export type KubeScoreCheck = keyof typeof KUBE_SCORE_REASONS;
@@ -37,8 +37,8 @@ export const CHECKOV_REASONS = {
   CKV_K8S_40: KUBE_SCORE_REASONS['container-security-context-user-group-id'],
   /** Prefer using secrets as files over secrets as environment variables. */
   CKV_K8S_35:
-    'the service images, libpq (PGPASSWORD) and rclone (RCLONE_CONFIG_*) read these values from their environment; ' +
-    'they come from a Secret by secretKeyRef, never written in a manifest',
+    "the seed's services read DATABASE_URL and their keys from their environment, and the off-node copy hands rclone its " +
+    'crypt passwords the same way (RCLONE_CONFIG_*); they come from a Secret by secretKeyRef, never written in a manifest',
   /** Readiness Probe Should be Configured. */
   CKV_K8S_9:
     'a worker: no Service sends it traffic and its startupProbe already holds a rollout until it runs; ' +
@@ -61,4 +61,17 @@ export function checkovSkip(...checks: CheckovCheck[]): Record<string, string> {
       return [`checkov.io/skip${i + 1}`, `${c}=${reason}`];
     }),
   );
+}
+
+/** CKV_K8S_15 and CKV_K8S_43 when any of the containers names its image by tag (the project's choice), none when all use digests. */
+export function tagChecks(containers: Array<{ image?: string }>): CheckovCheck[] {
+  return containers.some((c) => !c.image?.includes('@sha256:')) ? ['CKV_K8S_15', 'CKV_K8S_43'] : [];
+}
+
+/** CKV_K8S_35 when any of the containers reads a Secret through its environment. */
+export function envSecretChecks(
+  containers: Array<{ env?: Array<{ valueFrom?: { secretKeyRef?: unknown } }>; envFrom?: Array<{ secretRef?: unknown }> }>,
+): CheckovCheck[] {
+  const reads = containers.some((c) => c.env?.some((e) => e.valueFrom?.secretKeyRef) || c.envFrom?.some((e) => e.secretRef));
+  return reads ? ['CKV_K8S_35'] : [];
 }

@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../../lib/project-root';
 import { cpuMillis, mebibytes, memoryBytes } from '../../lib/quantity';
 import { BACKUP_ROLE, EXPORTER_ROLE, roleSecretName } from '../../lib/secrets';
 import { Connection } from './backend-network';
-import { kubeScoreIgnore } from './lint-exceptions';
+import { checkovSkip, kubeScoreIgnore, tagChecks } from './lint-exceptions';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
 import { PostgresBackup } from './postgres-backup';
 import {
@@ -121,11 +121,15 @@ export class PgvectorPostgres extends Construct {
       spec: { clusterIp: 'None', selector: selectorLabels(identity), ports },
     });
 
+    const containers = [postgresContainer(props), ...(metrics.enabled ? [exporterContainer(metrics.image, props.database, exporter)] : [])];
     const statefulSet: k8s.KubeStatefulSetProps = {
       metadata: {
         name: props.name,
         labels,
-        annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id'),
+        annotations: {
+          ...kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id'),
+          ...checkovSkip(...tagChecks(containers), 'CKV_K8S_40'),
+        },
       },
       spec: {
         serviceName: headless,
@@ -145,10 +149,7 @@ export class PgvectorPostgres extends Construct {
             affinity: archAffinity(cluster.arm64),
             // Long enough for the preStop fast shutdown to write its checkpoint on an SD card.
             terminationGracePeriodSeconds: 120,
-            containers: [
-              postgresContainer(props),
-              ...(metrics.enabled ? [exporterContainer(metrics.image, props.database, exporter)] : []),
-            ],
+            containers,
             volumes: [...podVolumes(props, initScripts.name, roles), ...(metrics.enabled ? [rolePasswordFile(exporter).volume] : [])],
           },
         },

@@ -17,7 +17,7 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { Connection } from './backend-network';
-import { kubeScoreIgnore } from './lint-exceptions';
+import { checkovSkip, envSecretChecks, kubeScoreIgnore, tagChecks } from './lint-exceptions';
 import { OffsiteConfig } from './offsite-config';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
 import { BACKUP_DIR, DatabaseRole, PASSWORD_FILE, POSTGRES_UID, rolePasswordFile } from './postgres-common';
@@ -172,8 +172,13 @@ export class PostgresBackup extends Construct {
     };
     const cronJob = (name: string, schedule: string, containers: k8s.Container[], initContainers?: k8s.Container[]) => {
       const labels = workloadLabels({ name, system: system.name, component: 'backup', version });
+      const all = [...(initContainers ?? []), ...containers];
+      const annotations = {
+        ...kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id'),
+        ...checkovSkip(...tagChecks(all), 'CKV_K8S_40', ...envSecretChecks(all)),
+      };
       new k8s.KubeCronJob(this, name, {
-        metadata: { name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'container-security-context-user-group-id') },
+        metadata: { name, labels, annotations },
         spec: {
           schedule,
           timeZone: props.config.timeZone,
@@ -198,7 +203,7 @@ export class PostgresBackup extends Construct {
                   volumes: [
                     { name: 'backups', persistentVolumeClaim: { claimName: props.db.backupClaim } },
                     scratchVolume('tmp', '64Mi'),
-                    ...([...containers, ...(initContainers ?? [])].includes(dump) ? [password.volume] : []),
+                    ...(all.includes(dump) ? [password.volume] : []),
                   ],
                 },
               },

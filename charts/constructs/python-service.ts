@@ -9,7 +9,7 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { ContainerResources } from '../../lib/schema';
-import { kubeScoreIgnore } from './lint-exceptions';
+import { CheckovCheck, checkovSkip, envSecretChecks, kubeScoreIgnore, tagChecks } from './lint-exceptions';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
 import { SystemChart } from './system-chart';
 import { WorkloadIdentity, selectorLabels, workloadLabels } from './workload-identity';
@@ -83,8 +83,42 @@ export class PythonService extends Construct {
     const scratch = { tmp: '/tmp', ...props.scratchDirs };
     const scratchSize = (name: string) => (name === 'tmp' ? '128Mi' : '1Gi');
 
+    const pod: k8s.PodSpec = {
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: restrictedPodSecurity(APP_UID),
+      affinity: archAffinity(cluster.arm64),
+      terminationGracePeriodSeconds: 30,
+      initContainers: [waitForDatabase(props.waitFor)],
+      containers: [
+        {
+          name: props.identity.component === 'worker' ? 'worker' : 'api',
+          image: props.image,
+          imagePullPolicy: 'IfNotPresent',
+          env: Object.entries(props.env).map(([name, value]) => envVar(name, value)),
+          ports: props.http ? [{ name: 'http', containerPort: props.http.port, protocol: 'TCP' }] : undefined,
+          ...probes(props, startupSeconds),
+          resources: resourceRequirements(props.resources, Object.keys(scratch).map(scratchSize)),
+          securityContext: restrictedContainerSecurity(APP_UID),
+          volumeMounts: Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
+        },
+      ],
+      volumes: Object.keys(scratch).map((name) => scratchVolume(name, scratchSize(name))),
+    };
+    const containers = [...(pod.initContainers ?? []), ...pod.containers];
+    // Checkov: tags not digests, the seed's Secrets in env, and a worker without readiness (lint-exceptions.ts).
+    const checkov: CheckovCheck[] = [
+      ...tagChecks(containers),
+      ...envSecretChecks(containers),
+      ...(props.http ? [] : ['CKV_K8S_9' as const]),
+    ];
+
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: { name: this.name, labels, annotations: kubeScoreIgnore('container-image-pull-policy', 'deployment-replicas') },
+      metadata: {
+        name: this.name,
+        labels,
+        annotations: { ...kubeScoreIgnore('container-image-pull-policy', 'deployment-replicas'), ...checkovSkip(...checkov) },
+      },
       spec: {
         replicas: props.replicas,
         revisionHistoryLimit: 5,
@@ -94,31 +128,7 @@ export class PythonService extends Construct {
           type: 'RollingUpdate',
           rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
         },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurity(APP_UID),
-            affinity: archAffinity(cluster.arm64),
-            terminationGracePeriodSeconds: 30,
-            initContainers: [waitForDatabase(props.waitFor)],
-            containers: [
-              {
-                name: props.identity.component === 'worker' ? 'worker' : 'api',
-                image: props.image,
-                imagePullPolicy: 'IfNotPresent',
-                env: Object.entries(props.env).map(([name, value]) => envVar(name, value)),
-                ports: props.http ? [{ name: 'http', containerPort: props.http.port, protocol: 'TCP' }] : undefined,
-                ...probes(props, startupSeconds),
-                resources: resourceRequirements(props.resources, Object.keys(scratch).map(scratchSize)),
-                securityContext: restrictedContainerSecurity(APP_UID),
-                volumeMounts: Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
-              },
-            ],
-            volumes: Object.keys(scratch).map((name) => scratchVolume(name, scratchSize(name))),
-          },
-        },
+        template: { metadata: { labels }, spec: pod },
       },
     });
 
