@@ -87,9 +87,7 @@ export class ArgoCdChart extends Chart {
         sourceRepos: [argo.repoURL],
         destinations: props.systems.map((s) => ({ server: IN_CLUSTER, namespace: s.namespace })),
         // The systems' own Namespaces, by name: no other Namespace can be created, relabelled or deleted.
-        clusterResourceWhitelist: kinds
-          .filter((k) => k.kind === 'Namespace')
-          .flatMap((k) => namespaces.map((name) => ({ ...k, name }))),
+        clusterResourceWhitelist: kinds.filter((k) => k.kind === 'Namespace').flatMap((k) => namespaces.map((name) => ({ ...k, name }))),
         namespaceResourceWhitelist: kinds.filter((k) => k.kind !== 'Namespace'),
         // Warn about strays in the namespaces, but not Secrets made out of band (external
         // mode) nor the claims the StatefulSets create.
