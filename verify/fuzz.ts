@@ -32,7 +32,7 @@ export const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 export function configArbitrary(systems: readonly SystemDefinition[] = SYSTEMS): fc.Arbitrary<Record<string, unknown>> {
   const sections = Object.fromEntries(systems.map((s) => [s.name, systemArbitrary(s)]));
   return some({
-    cluster: some({ arm64: fc.boolean(), storageClass: subdomain, ingressClass: subdomain }),
+    cluster: some({ arm64: fc.boolean(), storageClass: subdomain, ingressClass: subdomain, tls: some({ issuer: subdomain }) }),
     secrets: some({ mode: fc.constantFrom('external', 'sealed') }),
     argocd: some({
       namespace: label(10),

@@ -4,10 +4,15 @@ import { api, envValue, label, postgres, resources, roleName, some, subdomain, t
 
 export const sectionArbitrary = some({
   namespace: label(12),
-  database: some({ name: label(10), user: roleName }),
+  database: some({ name: label(10), user: roleName, adminUser: roleName }),
   postgres,
   images: some({ tag }),
   api: api({ ENVIRONMENT: envValue }),
   worker: some({ enabled: fc.boolean(), tag, replicas: fc.integer({ min: 0, max: 5 }), resources, env: some({ ENVIRONMENT: envValue }) }),
-  expose: some({ mode: fc.constantFrom('ingress', 'loadBalancer'), host: subdomain, loadBalancerPort: fc.integer({ min: 1, max: 65535 }) }),
+  expose: some({
+    mode: fc.constantFrom('ingress', 'loadBalancer'),
+    host: subdomain,
+    loadBalancerPort: fc.integer({ min: 1, max: 65535 }),
+    tlsSecretName: label(10),
+  }),
 });
