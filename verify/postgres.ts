@@ -768,6 +768,11 @@ const SEED_ERA_APP = `CREATE TYPE mood AS ENUM ('calm', 'busy');
     AS $$ INSERT INTO memories (body, mood, weight, embedding) VALUES (t, 'calm', 1, '[1,1,1]') RETURNING id $$;
   CREATE SCHEMA archive;
   CREATE TABLE archive.old (id int);
+  CREATE TABLE logs (at date NOT NULL, line text) PARTITION BY RANGE (at);
+  CREATE TABLE logs_2025 PARTITION OF logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+  CREATE TABLE logs_2026 PARTITION OF logs FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+  INSERT INTO logs SELECT date '2025-06-01' + i, 'line ' || i FROM generate_series(1, 400) i;
+  SELECT lo_from_bytea(424242, 'a large object');
   INSERT INTO memories (body, mood, weight, embedding)
     SELECT 'memory ' || i, CASE WHEN i % 2 = 0 THEN 'calm' ELSE 'busy' END::mood, i, ARRAY[i, i * 2, i * 3]::vector
       FROM generate_series(1, 500) i;
@@ -787,7 +792,9 @@ const LEFT_TO_ADMIN = `SELECT string_agg(what, ', ') FROM (
      WHERE t.typowner = 10 AND t.typtype IN ('e', 'd') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
        AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
     UNION ALL
-    SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner = 10 AND nspname = 'archive') left_over`;
+    SELECT 'schema ' || nspname FROM pg_namespace WHERE nspowner = 10 AND nspname = 'archive'
+    UNION ALL
+    SELECT 'large object ' || oid FROM pg_largeobject_metadata WHERE lomowner = 10) left_over`;
 
 /**
  * A database made the seed's way (the seed's superuser as POSTGRES_USER, owning the database and
@@ -872,10 +879,11 @@ async function checkMigration(
       today,
       owner,
       `SELECT add_memory('after the migration') > 500; INSERT INTO events (note) VALUES ('after'); SELECT nextval('free_seq');
-       REFRESH MATERIALIZED VIEW counts; DROP TABLE archive.old; SELECT count(*) FROM recent;`,
+       REFRESH MATERIALIZED VIEW counts; DROP TABLE archive.old; SELECT count(*) FROM recent;
+       INSERT INTO logs VALUES ('2026-03-01', 'after'); SELECT count(*) FROM logs; SELECT encode(lo_get(424242), 'escape');`,
     ).catch(printed);
     f.permissions++;
-    f.expect(seed, works === 't\n1\n10', `${owner} cannot use its objects after the migration: ${works}`);
+    f.expect(seed, works === 't\n1\n10\n401\na large object', `${owner} cannot use its objects after the migration: ${works}`);
     await f.expectDenied(
       seed,
       `${owner} runs a program through COPY after the migration`,

@@ -27,7 +27,8 @@ function referencedKeys(objects: any[]): string[] {
     if (Array.isArray(node)) return node.forEach(visit);
     if (!node || typeof node !== 'object') return;
     if (node.secretKeyRef && !node.secretKeyRef.optional) refs.push(`${node.secretKeyRef.name}/${node.secretKeyRef.key}`);
-    if (node.secret?.items) for (const item of node.secret.items) refs.push(`${node.secret.name}/${item.key}`);
+    const secret = node.secret; // a projected source names it `name`, a secret volume `secretName`
+    if (secret?.items) for (const item of secret.items) refs.push(`${secret.name ?? secret.secretName}/${item.key}`);
     Object.values(node).forEach(visit);
   };
   visit(objects);

@@ -13,9 +13,12 @@
 #     still named $MNEMO_DB_OWNER is renamed $POSTGRES_USER, from a throwaway superuser that
 #     only the trusted socket can use, dropped at the end; its password becomes the admin's.
 #  2. 05-owner-role.sh makes $MNEMO_DB_OWNER again, as today's init does: a plain login role,
-#     with the password of its Secret, owner of the database.
-#  3. Every object of the app's schemas still owned by the admin (tables, views, sequences,
-#     functions, types, schemas; not the extensions' own) goes to $MNEMO_DB_OWNER.
+#     with the password of its Secret, owner of the database; 10-extensions.sh gives it its rights
+#     on pg_partman's and pg_cron's schemas when those are on.
+#  3. Every object of the app's schemas still owned by the admin (tables and partitions, views,
+#     sequences, functions, types, schemas, large objects; not the extensions' own) goes to
+#     $MNEMO_DB_OWNER. Default privileges set by the old superuser (ALTER DEFAULT PRIVILEGES) stay
+#     the admin's: they only matter for objects the admin creates, which the app no longer does.
 set -Eeuo pipefail
 here=$(dirname "${BASH_SOURCE[0]}")
 admin=$POSTGRES_USER owner=$MNEMO_DB_OWNER helper=pi_gitops_migration
@@ -61,8 +64,10 @@ ALTER ROLE :"admin" PASSWORD :'password';
 \unset password
 SQL
 
-# 05-owner-role.sh as the init runs it: the app role, its password, the database's owner.
+# 05-owner-role.sh and 10-extensions.sh as the init runs them: the app role, its password, the
+# database's owner; the extensions and the app role's rights on pg_partman's and pg_cron's schemas.
 (. "$here/05-owner-role.sh")
+(. "$here/10-extensions.sh")
 
 say "giving $owner what the admin owns in $POSTGRES_DB's own schemas"
 sql --username "$admin" --dbname "$POSTGRES_DB" --single-transaction --set=owner="$owner" <<'SQL' >/dev/null
@@ -80,7 +85,8 @@ BEGIN
       FROM pg_namespace n
      WHERE n.nspowner = admin AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', 'public', 'partman', 'cron')
     UNION ALL
-    -- Tables, views, materialized views, foreign tables, and sequences no column owns (those follow their table).
+    -- Tables (partitioned ones and each partition too: ownership does not cascade to partitions), views,
+    -- materialized views, foreign tables, and sequences no column owns (those follow their table).
     SELECT format('ALTER %s %s OWNER TO %I',
                   CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
                                  WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
@@ -88,7 +94,9 @@ BEGIN
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relowner = admin AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
        AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', 'partman', 'cron')
-       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+       AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+       AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                                              AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
     UNION ALL
     SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, target)
       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -109,6 +117,9 @@ BEGIN
        AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
        AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', 'partman', 'cron')
        AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype IN ('e', 'i'))
+    UNION ALL
+    -- Large objects (lo_import, lo_create).
+    SELECT format('ALTER LARGE OBJECT %s OWNER TO %I', m.oid, target) FROM pg_largeobject_metadata m WHERE m.lomowner = admin
   LOOP
     EXECUTE stmt;
     moved := moved + 1;
