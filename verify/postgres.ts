@@ -282,9 +282,12 @@ function configLines(settings: Array<[string, string]>): string {
 
 /**
  * initdb as the image runs it (POSTGRES_USER, the password of POSTGRES_PASSWORD_FILE,
- * POSTGRES_INITDB_ARGS; the socket trusted, TCP with SCRAM), the container's settings, listening
- * on 127.0.0.1 only, without fsync (a throwaway cluster); then pg_ctl start. Returns the stop,
- * which the caller must run.
+ * POSTGRES_INITDB_ARGS; initdb's pg_hba.conf, which trusts the socket and 127.0.0.1, with the
+ * image's `host all all all scram-sha-256` appended), the container's settings (its hba_file
+ * included, read where its volume is here), listening on 127.0.0.1 only, without fsync (a
+ * throwaway cluster); then pg_ctl start. Every login of the check is over 127.0.0.1, so a wrong
+ * password is refused only if the container's own hba_file is in force. Returns the stop, which
+ * the caller must run.
  */
 async function startServer(
   { user, bin }: Host,
@@ -303,8 +306,7 @@ async function startServer(
       pgdata,
       `--username=${env.POSTGRES_USER}`,
       `--pwfile=${env.POSTGRES_PASSWORD_FILE}`,
-      '--auth-local=trust',
-      '--auth-host=scram-sha-256',
+      '--auth=trust',
       '--encoding=UTF8',
       '--locale=C',
       '--no-sync',
@@ -319,7 +321,12 @@ async function startServer(
     ['password_encryption', 'scram-sha-256'],
     ['fsync', 'off'],
   ];
-  fs.appendFileSync(path.join(pgdata, 'postgresql.conf'), configLines([...settingsOf(pod.container), ...own]));
+  fs.appendFileSync(path.join(pgdata, 'pg_hba.conf'), '\nhost all all all scram-sha-256\n'); // the image's POSTGRES_HOST_AUTH_METHOD
+  const settings = settingsOf(pod.container).map(([name, value]): [string, string] => [
+    name,
+    name === 'hba_file' ? pod.local(value) : value,
+  ]);
+  fs.appendFileSync(path.join(pgdata, 'postgresql.conf'), configLines([...settings, ...own]));
   const log = path.join(path.dirname(pgdata), 'server.log');
   const stop = () =>
     user.run(path.join(bin, 'pg_ctl'), ['stop', '--pgdata', pgdata, '--mode=immediate'], { env: serverEnv }).then(

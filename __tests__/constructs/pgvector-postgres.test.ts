@@ -37,6 +37,9 @@ function build(props: Partial<PgvectorPostgresProps> = {}, cluster = {}) {
   return { db, objects, sts, pod, pg, settings, passwords: pod.volumes.find((v: any) => v.name === 'role-passwords').projected.sources };
 }
 
+/** The ConfigMap's pg_hba.conf, which the server reads instead of the image's (that trusts 127.0.0.1). */
+const HBA_FILE = '/docker-entrypoint-initdb.d/pg_hba.conf';
+
 describe('PgvectorPostgres, minimal props', () => {
   const { db, objects, sts, pod, pg, settings, passwords } = build();
 
@@ -99,9 +102,23 @@ describe('PgvectorPostgres, minimal props', () => {
       '95-late.sh',
       'backup-role.psql',
       'metrics-role.psql',
+      'pg_hba.conf',
     ]);
     expect(init.data['10-schema.sql']).toBe('CREATE EXTENSION vector;\n');
     expect(pod.volumes).toContainEqual({ name: 'init-scripts', configMap: { name: 'db-init', defaultMode: 0o444 } });
+  });
+
+  test('its pg_hba.conf trusts the Unix socket only: every TCP connection, loopback included, needs a SCRAM password', () => {
+    const rules = (one(objects, 'ConfigMap', 'db-init').data['pg_hba.conf'] as string)
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.trim().split(/\s+/));
+    expect(rules).toEqual([
+      ['local', 'all', 'all', 'trust'],
+      ['host', 'all', 'all', '0.0.0.0/0', 'scram-sha-256'],
+      ['host', 'all', 'all', '::/0', 'scram-sha-256'],
+    ]);
+    expect(pg.volumeMounts).toContainEqual({ name: 'init-scripts', mountPath: '/docker-entrypoint-initdb.d', readOnly: true });
   });
 
   test('reads the admin password from a file of its Secret; no initdb args, no extra env', () => {
@@ -122,7 +139,7 @@ describe('PgvectorPostgres, minimal props', () => {
 
   test('starts postgres with the settings derived from its limits', () => {
     expect(pg.args[0]).toBe('postgres');
-    expect(settings).toEqual({ ...postgresMemorySettings(512 * 2 ** 20, 20), ...postgresCpuSettings(500) });
+    expect(settings).toEqual({ ...postgresMemorySettings(512 * 2 ** 20, 20), ...postgresCpuSettings(500), hba_file: HBA_FILE });
   });
 
   test('is restricted as uid 999 with requests equal to limits, an in-memory /dev/shm of a quarter of the limit, no arch pin', () => {
@@ -174,7 +191,12 @@ describe('PgvectorPostgres, all props', () => {
   });
 
   test('extra settings override the derived ones and add their own', () => {
-    expect(settings).toEqual({ ...postgresMemorySettings(2 * 2 ** 30, 50), ...postgresCpuSettings(2000), ...props.extraSettings });
+    expect(settings).toEqual({
+      ...postgresMemorySettings(2 * 2 ** 30, 50),
+      ...postgresCpuSettings(2000),
+      ...props.extraSettings,
+      hba_file: HBA_FILE,
+    });
     expect(pg.args.filter((a: string) => a.startsWith('work_mem='))).toEqual(['work_mem=8MB']);
   });
 

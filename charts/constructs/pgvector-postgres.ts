@@ -36,6 +36,8 @@ import { WorkloadIdentity, imageTag, selectorLabels, workloadLabels } from './wo
 /** Init scripts every system's Postgres runs (the metrics role). */
 const COMMON_INIT_SCRIPTS = path.join(PROJECT_ROOT, 'sql', 'common');
 const DATA_MOUNT = '/var/lib/postgresql/data';
+/** Where the init ConfigMap is mounted: the entrypoint's init scripts, and sql/common/pg_hba.conf. */
+const INIT_MOUNT = '/docker-entrypoint-initdb.d';
 /** The writable emptyDirs besides /dev/shm, and their size limits. */
 const SCRATCH = { run: '16Mi', tmp: '256Mi' };
 
@@ -187,6 +189,8 @@ function postgresContainer(props: PgvectorPostgresProps): k8s.Container {
     ...postgresMemorySettings(memoryLimit, props.config.maxConnections),
     ...postgresCpuSettings(cpuMillis(props.config.resources.cpu)!),
     ...props.extraSettings,
+    // Password authentication for every TCP connection, loopback included (sql/common/pg_hba.conf).
+    hba_file: `${INIT_MOUNT}/pg_hba.conf`,
   };
   const pgIsReady = (...where: string[]) => [
     'pg_isready',
@@ -226,7 +230,7 @@ function postgresContainer(props: PgvectorPostgresProps): k8s.Container {
     securityContext: restrictedContainerSecurity(POSTGRES_UID),
     volumeMounts: [
       { name: 'data', mountPath: DATA_MOUNT },
-      { name: 'init-scripts', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
+      { name: 'init-scripts', mountPath: INIT_MOUNT, readOnly: true },
       { name: 'role-passwords', mountPath: ROLE_PASSWORDS_DIR, readOnly: true },
       { name: 'run', mountPath: '/var/run/postgresql' },
       { name: 'tmp', mountPath: '/tmp' },
