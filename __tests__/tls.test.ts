@@ -28,8 +28,12 @@ describe.each(ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name])))(
 
   test(`every host is on websecure with a certificate from ClusterIssuer ${issuer}, a tls section of its own`, () => {
     expect(secure.length + plain.length).toBe(ingresses.length);
+    const hsts = new Map(
+      objects.filter((o) => o.kind === 'Middleware').map((m) => [`${m.metadata.namespace}-${m.metadata.name}@kubernetescrd`, m]),
+    );
     for (const i of secure) {
       expect(i.metadata.annotations['cert-manager.io/cluster-issuer']).toBe(issuer);
+      expect(hsts.get(i.metadata.annotations[MIDDLEWARES])?.spec).toEqual({ headers: { stsSeconds: 31536000 } });
       expect(
         i.spec.tls
           .map((t: any) => t.hosts)

@@ -4,6 +4,7 @@ import { dnsSubdomain } from '../../lib/schema';
 import { one, synth, testChart } from '../support/construct-chart';
 
 const ENTRYPOINTS = 'traefik.ingress.kubernetes.io/router.entrypoints';
+const MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';
 const routes = [
   { host: 'api.home.arpa', service: 'api', port: 8000 },
   { host: 'books.home.arpa', service: 'web', port: 80 },
@@ -34,7 +35,7 @@ describe('TraefikIngress', () => {
 
   test('all props: its own IngressClass, a rule per route, TLS covering every host switches to "websecure"', () => {
     const i = ingress({ ingressClass: 'traefik-internal', routes, tlsSecretName: 'home-tls' }, { ingressClass: 'nginx' });
-    expect(i.metadata.annotations).toEqual({ [ENTRYPOINTS]: 'websecure' });
+    expect(i.metadata.annotations).toEqual({ [ENTRYPOINTS]: 'websecure', [MIDDLEWARES]: 'ns-public-hsts@kubernetescrd' });
     expect(i.spec.ingressClassName).toBe('traefik-internal');
     expect(i.spec.tls).toEqual([{ hosts: ['api.home.arpa', 'books.home.arpa'], secretName: 'home-tls' }]);
     expect(
@@ -58,7 +59,11 @@ describe('TraefikIngress', () => {
 
   test("cluster.tls.issuer: cert-manager's annotation, a tls section and Secret per host, on websecure only", () => {
     const i = ingress({ routes }, { tls: { issuer: 'home-ca' } });
-    expect(i.metadata.annotations).toEqual({ [ENTRYPOINTS]: 'websecure', 'cert-manager.io/cluster-issuer': 'home-ca' });
+    expect(i.metadata.annotations).toEqual({
+      [ENTRYPOINTS]: 'websecure',
+      [MIDDLEWARES]: 'ns-public-hsts@kubernetescrd',
+      'cert-manager.io/cluster-issuer': 'home-ca',
+    });
     expect(i.spec.tls).toEqual([
       { hosts: ['api.home.arpa'], secretName: 'api.home.arpa-tls' },
       { hosts: ['books.home.arpa'], secretName: 'books.home.arpa-tls' },
@@ -73,19 +78,30 @@ describe('TraefikIngress', () => {
     expect(all.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'Ingress/public',
       'Ingress/public-http-redirect',
+      'Middleware/public-hsts',
       'Middleware/public-redirect-https',
     ]);
-    const middleware = one(all, 'Middleware');
+    const middleware = one(all, 'Middleware', 'public-redirect-https');
     expect(middleware.apiVersion).toBe('traefik.io/v1alpha1');
     expect(middleware.spec).toEqual({ redirectScheme: { scheme: 'https', permanent: true } });
     const redirect = one(all, 'Ingress', 'public-http-redirect');
     expect(redirect.metadata.annotations).toEqual({
       [ENTRYPOINTS]: 'web',
       // Traefik's name of a Middleware object: <namespace>-<name>@kubernetescrd.
-      'traefik.ingress.kubernetes.io/router.middlewares': `${middleware.metadata.namespace}-${middleware.metadata.name}@kubernetescrd`,
+      [MIDDLEWARES]: `${middleware.metadata.namespace}-${middleware.metadata.name}@kubernetescrd`,
     });
+    // HTTPS answers with HSTS: a browser that has been there never tries plain HTTP again.
+    const hsts = one(all, 'Middleware', 'public-hsts');
+    expect(hsts.spec).toEqual({ headers: { stsSeconds: 31536000 } });
+    expect(one(all, 'Ingress', 'public').metadata.annotations[MIDDLEWARES]).toBe(`ns-${hsts.metadata.name}@kubernetescrd`);
     expect(redirect.spec.tls).toBeUndefined();
     expect(redirect.spec.rules).toEqual(one(all, 'Ingress', 'public').spec.rules);
+  });
+
+  test("a TLS Secret of the user's own is never handed to cert-manager, even with an issuer (it would replace their certificate)", () => {
+    const i = ingress({ routes, tlsSecretName: 'my-wildcard' }, { tls: { issuer: 'home-ca' } });
+    expect(i.metadata.annotations['cert-manager.io/cluster-issuer']).toBeUndefined();
+    expect(i.spec.tls).toEqual([{ hosts: ['api.home.arpa', 'books.home.arpa'], secretName: 'my-wildcard' }]);
   });
 
   test('a host Secret name is <host>-tls, shortened with a hash to stay a valid Secret name for the longest host', () => {

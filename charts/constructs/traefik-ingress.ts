@@ -2,17 +2,19 @@
  * An Ingress for the k3s Traefik controller: one host per Service, and HTTPS when the cluster
  * has a cert-manager ClusterIssuer (cluster.tls.issuer) or the system names a TLS Secret.
  *
- * With TLS, the Ingress is served on Traefik's `websecure` entrypoint only, with the
- * `cert-manager.io/cluster-issuer` annotation and a `tls` section per host (cert-manager's
- * ingress-shim then keeps a Certificate per host in `<host>-tls`), and a second Ingress on `web`
- * for the same hosts sends every plain HTTP request to HTTPS through a Traefik `redirectScheme`
- * Middleware (k3s ships Traefik with its CRDs). Two Ingresses, because Traefik serves an
- * Ingress that has a `tls` section on TLS routers only: on `web` it would answer 404.
+ * With TLS, the Ingress is served on Traefik's `websecure` entrypoint only, through a `headers`
+ * Middleware that sends HSTS (browsers then never try plain HTTP again), with a `tls` section per
+ * host and, unless the system names its own Secret, the `cert-manager.io/cluster-issuer`
+ * annotation (cert-manager's ingress-shim then keeps a Certificate per host in `<host>-tls`; on a
+ * Secret of the user's it would replace their certificate). A second Ingress on `web` for the
+ * same hosts sends every plain HTTP request to HTTPS through a Traefik `redirectScheme`
+ * Middleware (k3s ships Traefik with its CRDs). Two Ingresses, because Traefik serves an Ingress
+ * that has a `tls` section on TLS routers only: on `web` it would answer 404.
  */
 import * as crypto from 'crypto';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { Middleware } from '../../imports/traefik-middleware-traefik.io';
+import { Middleware, MiddlewareSpec } from '../../imports/traefik-middleware-traefik.io';
 import { SystemChart } from './system-chart';
 import { systemLabels } from './workload-identity';
 
@@ -38,6 +40,9 @@ export interface TraefikIngressProps {
 }
 
 const ENTRYPOINTS = 'traefik.ingress.kubernetes.io/router.entrypoints';
+const MIDDLEWARES = 'traefik.ingress.kubernetes.io/router.middlewares';
+/** HSTS max-age: one year, this host only (not its subdomains), not preloaded. */
+const HSTS_SECONDS = 31536000;
 
 /** The Secret cert-manager keeps a host's certificate in: `<host>-tls`, shortened with a hash past 253 characters. */
 export function hostTlsSecretName(host: string): string {
@@ -67,31 +72,33 @@ export class TraefikIngress extends Construct {
       })),
     });
 
+    // Traefik's name of a Middleware object: <namespace>-<name>@kubernetescrd.
+    const middleware = (name: string, behaviour: MiddlewareSpec) =>
+      `${chart.namespace}-${new Middleware(this, name, { metadata: { name: `${props.name}-${name}`, labels }, spec: behaviour }).name}@kubernetescrd`;
+    const hsts = tls ? middleware('hsts', { headers: { stsSeconds: HSTS_SECONDS } }) : undefined;
+    const certManager = issuer !== undefined && props.tlsSecretName === undefined;
+
     new k8s.KubeIngress(this, 'ingress', {
       metadata: {
         name: props.name,
         labels,
         annotations: {
           [ENTRYPOINTS]: tls ? 'websecure' : 'web',
-          ...(issuer !== undefined ? { 'cert-manager.io/cluster-issuer': issuer } : {}),
+          ...(hsts ? { [MIDDLEWARES]: hsts } : {}),
+          ...(certManager ? { 'cert-manager.io/cluster-issuer': issuer } : {}),
         },
       },
       spec: spec(tls),
     });
     if (!tls) return;
 
-    const redirect = new Middleware(this, 'redirect-https', {
-      metadata: { name: `${props.name}-redirect-https`, labels },
-      spec: { redirectScheme: { scheme: 'https', permanent: true } },
-    });
     new k8s.KubeIngress(this, 'http-redirect', {
       metadata: {
         name: `${props.name}-http-redirect`,
         labels,
         annotations: {
           [ENTRYPOINTS]: 'web',
-          // <namespace>-<name>@kubernetescrd: how Traefik names a Middleware object.
-          'traefik.ingress.kubernetes.io/router.middlewares': `${chart.namespace}-${redirect.name}@kubernetescrd`,
+          [MIDDLEWARES]: middleware('redirect-https', { redirectScheme: { scheme: 'https', permanent: true } }),
         },
       },
       spec: spec(false),
