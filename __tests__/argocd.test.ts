@@ -118,6 +118,36 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     expect(rootProject.metadata.annotations[SYNC_WAVE]).toBe('-2');
   });
 
+  test("the bootstrap folder holds the cluster admin's guard: system Namespaces stay Pod Security restricted, whoever applies", () => {
+    const bootstrap = folderObjects(`dist/${env}/bootstrap`);
+    expect(bootstrap.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      `ValidatingAdmissionPolicy/${config.argocd.project}-restricted-namespaces`,
+      `ValidatingAdmissionPolicyBinding/${config.argocd.project}-restricted-namespaces`,
+    ]);
+    const [policy, binding] = bootstrap;
+    const namespaces = systemFolders.map(({ objects }) => `'${objects.find((o) => o.kind === 'Namespace').metadata.name}'`).sort();
+    expect(policy.spec.matchConditions).toEqual([
+      { name: 'a-system-namespace', expression: `object.metadata.name in [${namespaces.join(', ')}]` },
+    ]);
+    expect(policy.spec.matchConstraints.resourceRules).toEqual([
+      { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['namespaces'] },
+    ]);
+    expect(policy.spec.validations.map((v: any) => v.expression)).toEqual([
+      expect.stringContaining("object.metadata.labels['pod-security.kubernetes.io/enforce'] == 'restricted'"),
+    ]);
+    expect([policy.spec.failurePolicy, binding.spec]).toEqual(['Fail', { policyName: policy.metadata.name, validationActions: ['Deny'] }]);
+    // Every system Namespace passes it as synthesized; Argo CD never applies it (the root project admits no cluster-scoped kind).
+    for (const { objects } of systemFolders)
+      expect(objects.find((o) => o.kind === 'Namespace').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    for (const o of bootstrap)
+      expect(resourceRefusal(rootProject, asResource(o, config.argocd.namespace, true))).toMatch(/not whitelisted/);
+  });
+
+  test('Argo CD never prunes or deletes a system Namespace (it would take the database claims with it)', () => {
+    for (const { objects } of systemFolders)
+      expect(objects.find((o) => o.kind === 'Namespace').metadata.annotations[SYNC_OPTIONS]).toBe('Prune=false,Delete=false');
+  });
+
   test.each(SYSTEMS.map((s) => s.name))(
     '%s: every object has a sync wave, in the order namespace/secrets, Postgres, apps, Ingress',
     (system) => {

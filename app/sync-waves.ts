@@ -7,7 +7,8 @@
  *      first consumer, so a claim in an earlier wave would wait forever.
  *   2  the APIs, the worker and the backup CronJob
  *   3  Ingress
- * Secrets and SealedSecrets hold keys: Argo CD never prunes or deletes them.
+ * Secrets and SealedSecrets hold keys, and a Namespace holds the database's claims (deleting it
+ * would delete them, and local-path then the data): Argo CD never prunes or deletes any of them.
  */
 import { ApiObject, Chart } from 'cdk8s';
 
@@ -35,6 +36,6 @@ export function syncWave(component: string | undefined): number {
 export function applySyncWaves(chart: Chart): void {
   for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
     obj.metadata.addAnnotation(SYNC_WAVE, String(syncWave(obj.metadata.getLabel('app.kubernetes.io/component'))));
-    if (obj.kind === 'Secret' || obj.kind === 'SealedSecret') obj.metadata.addAnnotation(SYNC_OPTIONS, 'Prune=false,Delete=false');
+    if (['Secret', 'SealedSecret', 'Namespace'].includes(obj.kind)) obj.metadata.addAnnotation(SYNC_OPTIONS, 'Prune=false,Delete=false');
   }
 }

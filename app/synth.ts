@@ -17,6 +17,7 @@ import { assertValidOutput } from '../lib/output-check';
 import { SealedStore, assertSealed, readSealedStore, sealedStorePath } from '../lib/sealing';
 import { SecretSpec } from '../lib/secrets';
 import { ArgoCdChart } from './argocd';
+import { namespaceGuard } from './namespace-guard';
 import { AnyEnvironmentConfig, loadEnvironment, sectionOf } from './environment';
 import { SYSTEMS } from './registry';
 import { applySyncWaves } from './sync-waves';
@@ -114,7 +115,12 @@ export function buildTree({
       assertSealed(allSecrets(config, systems), sealed, sealedFile, env, path.join(configDir, `${env}.yaml`));
     const { objects, notices } = synthesizeEnvironment(config, sealed, systems);
     for (const notice of notices) notify(`${env}: ${notice}`);
-    const folders = new Map([...objects, ['argocd', synthesizeArgoCd(env, config, objects, systems)]]);
+    const namespaces = [...objects.values()].map((list) => list.find((o) => o.kind === 'Namespace')!.metadata.name);
+    const folders = new Map([
+      ...objects,
+      ['argocd', synthesizeArgoCd(env, config, objects, systems)],
+      ['bootstrap', namespaceGuard(config.argocd.project, namespaces)],
+    ]);
     assertValidOutput([...folders.values()].flat(), config, path.join(configDir, `${env}.yaml`));
     for (const [folder, objects] of folders) {
       for (const [file, content] of systemFiles(objects)) tree.set(path.join(env, folder, file), content);

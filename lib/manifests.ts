@@ -20,6 +20,9 @@ export type SystemFiles = Map<string, string>;
  */
 const KIND_PREFIX: Record<string, number> = {
   Namespace: 0,
+  // dist/<env>/bootstrap/: the policy before the binding that names it.
+  ValidatingAdmissionPolicy: 1,
+  ValidatingAdmissionPolicyBinding: 2,
   Secret: 5,
   SealedSecret: 10,
   ConfigMap: 15,

@@ -15,6 +15,11 @@ import { ensureTool, toolCacheDir } from '../lib/tools';
 import { Check, REPO, exec, requireCommand, run, withTempDir } from './check';
 
 const KUBERNETES_VERSIONS = ['1.28.0', '1.34.0'];
+/**
+ * Kinds a version does not have, left out of its run only: the bootstrap's admission policy is
+ * admissionregistration.k8s.io/v1 from Kubernetes 1.30 (the README says the guard needs 1.30).
+ */
+const NOT_IN: Record<string, string[]> = { '1.28.0': ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'] };
 const SCHEMAS_PACKAGE = { name: 'kubernetes-validate', version: '1.37.0' };
 const CRD_DIR = path.join(REPO, '..', 'shared', 'crds');
 
@@ -104,6 +109,7 @@ function misspellings(): Array<{ file: string; misspell: (o: any) => void }> {
 /** kubeconform's JSON report of a folder against one Kubernetes version. */
 async function validate(kubeconform: string, k8sSchemas: string, crdSchemas: string, version: string, target: string): Promise<any> {
   const args = [
+    ...(NOT_IN[version] ? ['-skip', NOT_IN[version].join(',')] : []),
     '-strict',
     '-summary',
     '-output',

@@ -4,7 +4,8 @@
  * repository and the Application's destination must match the project's lists; a namespaced
  * object must land in a permitted destination namespace and be of a whitelisted kind; a
  * cluster-scoped object must match clusterResourceWhitelist (group, kind and, when given, name),
- * an absent or empty list permitting none (Argo CD's AppProject.IsGroupKindPermitted). Group, kind, namespace and name patterns are Go
+ * an absent or empty list permitting none; an absent namespaceResourceWhitelist permits every
+ * namespaced kind, an empty one none (Argo CD's AppProject.IsGroupKindPermitted). Group, kind, namespace and name patterns are Go
  * filepath.Match globs.
  */
 
@@ -63,9 +64,9 @@ export function resourceRefusal(project: any, o: Resource): string | undefined {
     return allowed && !denied ? undefined : `cluster-scoped ${what} is not whitelisted`;
   }
   if (!(spec.destinations ?? []).some((d: any) => globMatch(d.namespace, o.namespace!))) return `${what}: namespace not permitted`;
-  // An absent or empty namespaced whitelist permits every kind (unlike the cluster-scoped one).
-  const whitelist: Restriction[] = spec.namespaceResourceWhitelist ?? [];
-  if (whitelist.length > 0 && !whitelist.some((r) => matchesKind(r, o))) return `${what}: kind not whitelisted`;
+  // An absent namespaced whitelist permits every kind; an empty one, none (Go's nil vs empty slice).
+  const whitelist: Restriction[] | undefined = spec.namespaceResourceWhitelist;
+  if (whitelist !== undefined && !whitelist.some((r) => matchesKind(r, o))) return `${what}: kind not whitelisted`;
   if ((spec.namespaceResourceBlacklist ?? []).some((r: Restriction) => matchesKind(r, o))) return `${what}: kind blacklisted`;
   return undefined;
 }

@@ -73,8 +73,10 @@ export class TraefikIngress extends Construct {
     });
 
     // Traefik's name of a Middleware object: <namespace>-<name>@kubernetescrd.
-    const middleware = (name: string, behaviour: MiddlewareSpec) =>
-      `${chart.namespace}-${new Middleware(this, name, { metadata: { name: `${props.name}-${name}`, labels }, spec: behaviour }).name}@kubernetescrd`;
+    const middleware = (name: string, behaviour: MiddlewareSpec) => {
+      const made = new Middleware(this, name, { metadata: { name: `${props.name}-${name}`, labels }, spec: behaviour });
+      return `${chart.namespace}-${made.name}@kubernetescrd`;
+    };
     const hsts = tls ? middleware('hsts', { headers: { stsSeconds: HSTS_SECONDS } }) : undefined;
     const certManager = issuer !== undefined && props.tlsSecretName === undefined;
 
