@@ -5,7 +5,10 @@ import { SYSTEMS } from '../app/registry';
 import { BACKUP_DIR } from '../charts/constructs/postgres-common';
 import { BACKUP_ROLE } from '../lib/secrets';
 
-const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
+// The StatefulSet engine's environments (ha runs CloudNativePG: __tests__/cnpg.test.ts).
+const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const)).filter(([env, system]) =>
+  objectsOf(env, system).some((o) => o.kind === 'StatefulSet'),
+);
 
 describe.each(cases)('%s/%s backup', (env, system) => {
   const objects: any[] = objectsOf(env, system);

@@ -153,7 +153,7 @@ describe('npm run synth', () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure.stderr).toContain('unknown environment "staging"');
-    expect(failure.stderr).toContain('dev, prod');
+    expect(failure.stderr).toContain('dev, ha, prod');
     expect(readTree(path.join(work, 'dist'))).toEqual(before);
   });
 

@@ -41,10 +41,29 @@ const offsite = (backup: string, check: string) => [
   ...dns(check),
 ];
 
+/**
+ * ha runs CloudNativePG (config/ha.yaml): no backup CronJob; the instances take 5432 and 8000 from
+ * the operator and from each other, and reach DNS, the API server and the object store.
+ */
+const cnpg = (instances: string) => [
+  ...dns(instances),
+  `namespace:{"matchLabels":{"kubernetes.io/metadata.name":"cnpg-system"}} -> ${instances}:5432/TCP`,
+  `namespace:{"matchLabels":{"kubernetes.io/metadata.name":"cnpg-system"}} -> ${instances}:8000/TCP`,
+  `${instances} -> ${instances}:5432/TCP`,
+  `${instances} -> ${instances}:8000/TCP`,
+  `${instances} -> cidr:192.168.1.0/24:6443/TCP`,
+  `${instances} -> cidr:192.168.1.10/32:9000/TCP`,
+];
+
 describe.each(ENVIRONMENTS)('%s', (env) => {
   test('BookSync: the APIs reach Postgres and DNS, Traefik reaches the APIs, two APIs reach the internet', () => {
-    const expected = env === 'prod' ? [...BOOKSYNC, ...offsite('postgres-backup', 'postgres-offsite-check')].sort() : BOOKSYNC;
-    expect(allowedConnections(objectsOf(env, 'booksync'))).toEqual(expected);
+    const withoutBackup = BOOKSYNC.filter((l) => !l.startsWith('postgres-backup'));
+    const expected =
+      {
+        prod: [...BOOKSYNC, ...offsite('postgres-backup', 'postgres-offsite-check')],
+        ha: [...withoutBackup, ...cnpg('postgres')],
+      }[env] ?? BOOKSYNC;
+    expect(allowedConnections(objectsOf(env, 'booksync'))).toEqual([...expected].sort());
   });
 
   test.each(['booksync', 'mnemolite'])('%s denies all ingress and egress by default', (system) => {

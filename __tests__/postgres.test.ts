@@ -8,7 +8,10 @@ import { parseEnvironment } from '../app/environment';
 import { SYSTEMS } from '../app/registry';
 
 const MiB = 2 ** 20;
-const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const));
+// The StatefulSet engine's environments (ha runs CloudNativePG: __tests__/cnpg.test.ts).
+const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const)).filter(([env, system]) =>
+  objectsOf(env, system).some((o) => o.kind === 'StatefulSet'),
+);
 
 describe.each(cases)('%s/%s Postgres', (env, system) => {
   const objects = objectsOf(env, system);
@@ -44,7 +47,10 @@ describe.each(cases)('%s/%s Postgres', (env, system) => {
     const configMap = find(objects, 'ConfigMap', volume.configMap.name);
     const files = Object.fromEntries(
       [path.join(REPO, 'sql', 'common'), path.join(SYSTEMS.find((s) => s.name === system)!.dir, 'sql')].flatMap((folder) =>
-        fs.readdirSync(folder).map((f) => [f, fs.readFileSync(path.join(folder, f), 'utf8')]),
+        fs
+          .readdirSync(folder, { withFileTypes: true })
+          .filter((e) => e.isFile()) // sql/cnpg/ is the CloudNativePG engine's, not the init ConfigMap's
+          .map((e) => [e.name, fs.readFileSync(path.join(folder, e.name), 'utf8')]),
       ),
     );
     expect(configMap.data).toEqual(files);

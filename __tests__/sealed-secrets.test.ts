@@ -113,6 +113,8 @@ describe('the committed output', () => {
         path.join(work, 'dist'),
         '--sealed',
         path.join(work, 'no-sealed-values'),
+        '--env',
+        'prod',
       ];
       const failure = await run(process.execPath, args, { cwd: REPO }).then(
         () => undefined,

@@ -1,8 +1,10 @@
 /**
  * Argo CD sync waves for a system chart, so that one sync brings an empty cluster up in
  * order, each wave healthy before the next starts:
- *   0  Namespace, Secrets and SealedSecrets, NetworkPolicies
- *   1  Postgres: its init ConfigMap, Service and StatefulSet. Its claim template is created
+ *   0  Namespace, Secrets and SealedSecrets, NetworkPolicies, CloudNativePG's ObjectStore
+ *   1  Postgres: its init ConfigMap, Service and StatefulSet, or the CloudNativePG Cluster (Argo CD's
+ *      built-in health check waits for "Cluster in healthy state"), its roles, database and
+ *      scheduled backup. A StatefulSet's claim template is created
  *      by the StatefulSet controller with the pod, in this same wave: local-path binds on
  *      first consumer, so a claim in an earlier wave would wait forever.
  *   2  the APIs, the worker and the backup CronJob
@@ -19,6 +21,7 @@ const WAVE_BY_COMPONENT: Record<string, number> = {
   namespace: 0,
   credentials: 0,
   network: 0,
+  'backup-store': 0,
   database: 1,
   api: 2,
   worker: 2,

@@ -4,7 +4,11 @@
  * the seeds' networks: BookSync's APIs to Postgres, Traefik in, two APIs out to HTTPS;
  * MnemoLite's internal backend). Any extra or missing connection fails and prints the
  * difference. The cluster's own peers, CoreDNS and Traefik in kube-system, are added as
- * pods with k3s' labels so that the DNS and Ingress edges are computed too.
+ * pods with k3s' labels so that the DNS and Ingress edges are computed too. A CloudNativePG
+ * Cluster's instances are made by its operator, not by a manifest here: each Cluster gets two
+ * stand-in Pods `<cluster>-1` and `<cluster>-2` (so that replication between instances shows)
+ * with the labels the Cluster gives its pods (inheritedMetadata), and the operator a stand-in in
+ * its namespace with its configured labels, so that their edges are computed from the same policies.
  * Also draws each matrix (`-o dot`, rendered to SVG by graphviz) into docs/.
  */
 import * as fs from 'fs';
@@ -12,7 +16,8 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { ensureTool } from '../lib/tools';
 import { Check, REPO, exec, requireCommand, withTempDir } from './check';
-import { loadEnvironment } from '../app/environment';
+import { loadEnvironment, sectionOf } from '../app/environment';
+import { readManifests } from '../lib/dist';
 import { SYSTEMS } from '../app/registry';
 import { listEnvironments } from '../lib/config-file';
 
@@ -35,6 +40,31 @@ function clusterPeers(config: ReturnType<typeof loadEnvironment>): object[] {
     })),
     pod('coredns', config.cluster.dns.namespace, config.cluster.dns.podLabels),
     pod('traefik', config.cluster.traefik.namespace, config.cluster.traefik.podLabels),
+  ];
+}
+
+/** Stand-ins for what CloudNativePG runs: two instances per Cluster of the folder, and its operator. */
+function cnpgPeers(objects: any[], operator: { namespace: string; podLabels: Record<string, string> } | undefined): object[] {
+  const clusters = objects.filter((o) => o.kind === 'Cluster');
+  if (clusters.length === 0 || !operator) return [];
+  const pod = (name: string, namespace: string, labels: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels },
+    spec: { containers: [{ name: 'postgres', image: 'cloudnative-pg:stand-in' }] },
+  });
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: operator.namespace, labels: { 'kubernetes.io/metadata.name': operator.namespace } },
+    },
+    pod('cnpg-controller-manager', operator.namespace, operator.podLabels),
+    ...clusters.flatMap((c) =>
+      [1, 2].map((i) =>
+        pod(`${c.metadata.name}-${i}`, c.metadata.namespace, { ...c.spec.inheritedMetadata.labels, 'cnpg.io/cluster': c.metadata.name }),
+      ),
+    ),
   ];
 }
 
@@ -62,18 +92,23 @@ export const netpol: Check = {
         for (const { name: system, dir: systemDir } of SYSTEMS) {
           const input = path.join(dir, env, system);
           fs.cpSync(path.join(REPO, 'dist', env, system), input, { recursive: true });
+          const objects = readManifests(input);
+          const section = sectionOf(
+            config,
+            SYSTEMS.find((s) => s.name === system)!,
+          ) as { postgres?: { cloudnativePg?: any } };
+          const instances = cnpgPeers(objects, section.postgres?.cloudnativePg?.operator);
           fs.writeFileSync(
             path.join(input, 'cluster-peers.yaml'),
-            clusterPeers(config)
-              .map((o) => YAML.stringify(o))
-              .join('---\n'),
+            [...clusterPeers(config), ...instances].map((o) => YAML.stringify(o)).join('---\n'),
           );
           // Only the connections of the system's own workloads (kube-system has no policies here).
-          const workloads = fs
-            .readdirSync(path.join(REPO, 'dist', env, system))
-            .filter((f) => /-(deployment|statefulset|cronjob)-/.test(f))
-            .map((f) => YAML.parse(fs.readFileSync(path.join(input, f), 'utf8')))
-            .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+          const workloads = [
+            ...objects.filter((o) => ['Deployment', 'StatefulSet', 'CronJob'].includes(o.kind)),
+            ...(instances as any[]).filter(
+              (o) => o.kind === 'Pod' && o.metadata.namespace === objects.find((n) => n.kind === 'Namespace')?.metadata.name,
+            ),
+          ].map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
           const focus = ['--dirpath', input, '--focusworkload', workloads.join(',')];
           const got = (await exec(netpolicy, ['list', ...focus])).split('\n').filter(Boolean).sort();
           const expectedFile = path.join(systemDir, 'connectivity', `${env}.txt`);

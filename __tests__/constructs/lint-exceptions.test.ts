@@ -2,6 +2,7 @@
  * kube-score exceptions: each silenced check has its one-line reason on the object, and every known exception is used.
  * Checkov exceptions: its own annotation per check, with the reason kube-score gives where the choice is the same.
  */
+import { BackendNetwork } from '../../charts/constructs/backend-network';
 import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
 import { PythonService } from '../../charts/constructs/python-service';
 import {
@@ -47,6 +48,12 @@ describe('kubeScoreIgnore', () => {
       http: { port: 80, healthPath: '/' },
       waitFor: { host: 'db', port: 5432, image: 'pg:17' },
     });
+    // A policy of pods an operator makes (CloudNativePG's instances), and one of pods in these manifests.
+    new BackendNetwork(chart, 'net', {
+      workloads: ['api', 'pg'],
+      connections: [{ from: 'api', to: 'pg', port: 5432 }],
+      operatorPods: ['pg'],
+    });
     const annotated = synth(chart)
       .map((o) => o.metadata.annotations ?? {})
       .filter((a) => a['kube-score/ignore']);
@@ -54,6 +61,7 @@ describe('kubeScoreIgnore', () => {
       'container-image-pull-policy,container-security-context-user-group-id',
       'container-image-pull-policy,container-security-context-user-group-id',
       'container-image-pull-policy,deployment-replicas',
+      'networkpolicy-targets-pod',
     ]);
     for (const a of annotated) expect(a).toMatchObject(kubeScoreIgnore(...(a['kube-score/ignore'].split(',') as KubeScoreCheck[])));
     expect(new Set(annotated.flatMap((a) => a['kube-score/ignore'].split(',')))).toEqual(new Set(CHECKS));

@@ -97,8 +97,8 @@ export function madeUpSystem(
         waitFor: db,
       });
       new BackendNetwork(this, 'network', {
-        workloads: ['db', 'api', ...db.backupWorkloads],
-        connections: [{ from: TRAEFIK, to: 'api', port: API_PORT }, { from: 'api', to: 'db', port: db.port }, ...db.backupConnections],
+        workloads: ['db', 'api', ...db.sideWorkloads],
+        connections: [{ from: TRAEFIK, to: 'api', port: API_PORT }, { from: 'api', to: 'db', port: db.port }, ...db.sideConnections],
       });
     }
   }

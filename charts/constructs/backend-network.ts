@@ -7,6 +7,7 @@
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { ClusterConfig } from './cluster-config';
+import { kubeScoreIgnore } from './lint-exceptions';
 import { SystemChart } from './system-chart';
 import { selectorLabels, systemLabels } from './workload-identity';
 
@@ -43,6 +44,12 @@ export interface BackendNetworkProps {
   /** The workloads of the namespace, by name; each gets a policy. */
   readonly workloads: string[];
   readonly connections: Connection[];
+  /**
+   * Workloads whose pods an operator creates from a custom resource (CloudNativePG's instances),
+   * with the workload's labels: no manifest here holds them, which kube-score is told.
+   * @default none
+   */
+  readonly operatorPods?: string[];
 }
 
 /**
@@ -77,7 +84,11 @@ export class BackendNetwork extends Construct {
       const egress: k8s.NetworkPolicyEgressRule[] = outgoing.map((c) => ({ to: peers(c.to), ports: [tcp(c.port)] }));
       if (egress.length > 0) egress.unshift(dnsEgress(cluster));
       new k8s.KubeNetworkPolicy(this, workload, {
-        metadata: { name: workload, labels },
+        metadata: {
+          name: workload,
+          labels,
+          annotations: props.operatorPods?.includes(workload) ? kubeScoreIgnore('networkpolicy-targets-pod') : undefined,
+        },
         spec: {
           podSelector: { matchLabels: selectorLabels({ name: workload, system: system.name }) },
           // Both types always: a direction with no rule is denied. An empty list is left out

@@ -10,6 +10,8 @@ const PINNED_TAGS = 'images are pinned to release tags that never move';
 export const KUBE_SCORE_REASONS = {
   'container-image-pull-policy': `${PINNED_TAGS}; IfNotPresent lets a Pi restart pods while the registry is unreachable`,
   'deployment-replicas': 'one replica per API is the size of a home Pi cluster; raise replicas in config/<env>.yaml to spread them',
+  'networkpolicy-targets-pod':
+    'its pods are made by the CloudNativePG operator from the Cluster, which gives them these labels (inheritedMetadata)',
   'container-security-context-user-group-id':
     'the postgres image runs as its own uid/gid 999, which owns PGDATA and the dumps; any other id cannot start it or read them',
 } as const;

@@ -12,7 +12,7 @@ export const RCLONE_IMAGE = 'rclone/rclone:1.76.0';
 const IPV4_CIDR = /^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}\/([0-9]|[12][0-9]|3[0-2])$/;
 
 /** A folder on the target, relative: "pi-backups/home". */
-const remotePath = z
+export const remotePath = z
   .string()
   .regex(
     /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
@@ -25,14 +25,23 @@ const schedule = z.string().superRefine((s, ctx) => {
   if (error) ctx.addIssue({ code: 'custom', message: `${error}: write a cron schedule such as "0 5 * * 0" (Sundays at 05:00)` });
 });
 
+/** An S3 API's URL, without credentials or path: "https://s3.nas.home.arpa:9000". */
+export const s3Endpoint = z
+  .string()
+  .regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/, 'must be the S3 endpoint URL, such as "https://s3.nas.home.arpa:9000"');
+
+/** Addresses a pod may reach, and the port: a NAS, a cloud bucket, the API server. */
+export const networkSchema = z.strictObject({
+  cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as "192.168.1.10/32" (the NAS) or "0.0.0.0/0" (a cloud bucket)'),
+  port: z.int().min(1).max(65535),
+});
+
 /** Where the copies go: a bucket of an S3-compatible server, or a folder over SFTP. */
 const target = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('s3'),
     /** The S3 API's URL: a MinIO or Garage on the NAS, B2's or R2's endpoint. */
-    endpoint: z
-      .string()
-      .regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/, 'must be the S3 endpoint URL, such as "https://s3.nas.home.arpa:9000"'),
+    endpoint: s3Endpoint,
     /** rclone's S3 provider name: Minio, Other (Garage), Cloudflare, B2 is "Other" through its S3 API. */
     provider: z.enum(['Minio', 'Other', 'Cloudflare', 'AWS', 'Ceph', 'Wasabi']).default('Minio'),
     region: z
@@ -67,12 +76,7 @@ export const offsiteSchema = z.strictObject({
   /** The folder on the target; each system writes into its own. */
   path: remotePath.default('postgres'),
   /** The only addresses the backup pods may reach besides Postgres and DNS: the target's, and its port. */
-  network: z
-    .strictObject({
-      cidr: z.string().regex(IPV4_CIDR, 'must be an IPv4 CIDR such as "192.168.1.10/32" (the NAS) or "0.0.0.0/0" (a cloud bucket)'),
-      port: z.int().min(1).max(65535),
-    })
-    .optional(),
+  network: networkSchema.optional(),
   /** How many dumps the target keeps: the newest of each of the last N days, weeks and months. */
   keep: z
     .strictObject({

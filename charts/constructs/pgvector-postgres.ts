@@ -86,9 +86,11 @@ export class PgvectorPostgres extends Construct {
   /** Who may scrape the metrics sidecar: network connections for the system's policies. */
   public readonly scrapers: Connection[];
   /** The backup's CronJobs (their pods' names), for the system's policies. */
-  public backupWorkloads: string[] = [];
+  public sideWorkloads: string[] = [];
   /** What the backup's pods reach: the database, and the off-node target. */
-  public backupConnections: Connection[] = [];
+  public sideConnections: Connection[] = [];
+  /** None: the StatefulSet's pods are in these manifests. */
+  public readonly operatorPods: string[] = [];
 
   constructor(scope: Construct, id: string, props: PgvectorPostgresProps) {
     super(scope, id);
@@ -176,8 +178,8 @@ export class PgvectorPostgres extends Construct {
         role: backupRole,
         config: props.config.backup,
       });
-      this.backupWorkloads = [this.backup.name, ...(this.backup.checkName ? [this.backup.checkName] : [])];
-      this.backupConnections = this.backup.connections;
+      this.sideWorkloads = [this.backup.name, ...(this.backup.checkName ? [this.backup.checkName] : [])];
+      this.sideConnections = this.backup.connections;
     }
   }
 }

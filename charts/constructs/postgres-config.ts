@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { show } from '../../lib/errors';
 import { cronScheduleError, isTimeZone } from '../../lib/k8s-validation';
 import { memoryBytes } from '../../lib/quantity';
+import { cloudnativePgSchema } from './cnpg-config';
 import { offsiteSchema } from './offsite-config';
 import { Compute, compute, dnsLabel, dnsSubdomain, memory, pinnedImage, podSelector } from '../../lib/schema';
 
@@ -91,8 +92,35 @@ export function postgresSchema(defaults: { image: string; storage: string; resou
       maxConnections: z.int().min(10).max(1000).default(defaults.maxConnections),
       backup: backupSchema.prefault({}),
       metrics: metricsSchema.prefault({}),
+      /**
+       * statefulset: one Postgres pod, nightly dumps (backup). cloudnative-pg: a CloudNativePG
+       * Cluster of `cloudnativePg.instances` on distinct nodes, WAL archiving and base backups to an
+       * object store, point-in-time recovery (the operator must be installed: README).
+       */
+      engine: z.enum(['statefulset', 'cloudnative-pg']).default('statefulset'),
+      cloudnativePg: cloudnativePgSchema.prefault({}),
     })
     .superRefine((pg, ctx) => {
+      if (pg.engine === 'cloudnative-pg') {
+        for (const field of ['apiServer', 'objectStore'] as const) {
+          if (!pg.cloudnativePg[field])
+            ctx.addIssue({
+              code: 'custom',
+              path: ['cloudnativePg', field],
+              message:
+                field === 'apiServer'
+                  ? 'missing: the instances talk to the Kubernetes API server: ' +
+                    'give its addresses, such as { cidr: 192.168.1.0/24, port: 6443 }'
+                  : 'missing: the engine archives to an object store: give { endpoint: …, bucket: …, network: { cidr: …, port: … } }',
+            });
+        }
+        if (pg.backup.offsite.enabled)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['backup', 'offsite', 'enabled'],
+            message: "the off-node copies are of the statefulset engine's dumps: with cloudnative-pg, the object store is off the node",
+          });
+      }
       // Every connection may take at least 1MB of work_mem: they must fit beside shared_buffers.
       const limit = memoryBytes(pg.resources.memory)!;
       if (pg.maxConnections * 2 ** 20 > limit / 2) {

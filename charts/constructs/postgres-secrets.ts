@@ -1,10 +1,12 @@
 /**
  * The Secrets a pgvector Postgres needs besides its system's own roles: the metrics exporter's
  * role (when metrics are on), the backup's read-only role (when backups are on), and the
- * off-node copy's repository password and target credentials (when that is on). `prefix` names
- * the env-file keys ("BOOKSYNC" gives BOOKSYNC_DB_BACKUP_PASSWORD…).
+ * off-node copy's repository password and target credentials (when that is on); on the
+ * CloudNativePG engine, the object store's credentials only. `prefix` names the env-file keys
+ * ("BOOKSYNC" gives BOOKSYNC_DB_BACKUP_PASSWORD…).
  */
 import { BACKUP_ROLE, EXPORTER_ROLE, SecretSpec, roleSecret, roleSecretName } from '../../lib/secrets';
+import { OBJECT_STORE_KEYS, objectStoreSecretName } from './cnpg-postgres';
 import { OffsiteConfig } from './offsite-config';
 import { PostgresConfig } from './postgres-config';
 
@@ -20,11 +22,31 @@ export function postgresSecrets(
   host: string,
   pg: PostgresConfig,
 ): SecretSpec[] {
+  if (pg.engine === 'cloudnative-pg') return [objectStoreSecret(base, prefix, host)];
   return [
     ...(pg.metrics.enabled ? [roleSecret(base, roleSecretName(EXPORTER_ROLE), EXPORTER_ROLE, `${prefix}_DB_EXPORTER_PASSWORD`)] : []),
     ...(pg.backup.enabled ? [roleSecret(base, roleSecretName(BACKUP_ROLE), BACKUP_ROLE, `${prefix}_DB_BACKUP_PASSWORD`)] : []),
     ...(pg.backup.enabled && pg.backup.offsite.enabled ? [offsiteSecret(base, prefix, host, pg.backup.offsite)] : []),
   ];
+}
+
+/** The object store's credentials, which the Barman Cloud plugin reads (the user's: their bucket's keys). */
+function objectStoreSecret(base: Pick<SecretSpec, 'namespace' | 'labels'>, prefix: string, host: string): SecretSpec {
+  return {
+    ...base,
+    name: objectStoreSecretName(host),
+    type: 'Opaque',
+    data: {
+      [OBJECT_STORE_KEYS.accessKeyId]: {
+        provided: `${prefix}_OBJECT_STORE_ACCESS_KEY_ID`,
+        hint: 'S3 access key of the bucket CloudNativePG archives WAL and base backups to',
+      },
+      [OBJECT_STORE_KEYS.secretAccessKey]: {
+        provided: `${prefix}_OBJECT_STORE_SECRET_ACCESS_KEY`,
+        hint: 'S3 secret key of the bucket CloudNativePG archives WAL and base backups to',
+      },
+    },
+  };
 }
 
 /**

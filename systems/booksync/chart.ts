@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { BackendNetwork, INTERNET, TRAEFIK } from '../../charts/constructs/backend-network';
 import { ClusterConfig } from '../../charts/constructs/cluster-config';
-import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
+import { databaseHost, postgresEngine } from '../../charts/constructs/postgres-engine';
 import { PythonService, PythonServiceProps, SecretKey } from '../../charts/constructs/python-service';
 import { RestrictedNamespace } from '../../charts/constructs/restricted-namespace';
 import { SystemChart } from '../../charts/constructs/system-chart';
@@ -27,15 +27,26 @@ function booksyncIdentity(c: BookSyncConfig): SystemIdentity {
   return { name: 'booksync', version: c.images.tag };
 }
 
+/** On CloudNativePG, the database's owner, which initdb creates and no API uses (its password is the operator's). */
+const CNPG_OWNER = 'booksync_owner';
+
 /** Every Secret BookSync reads: one per database role, plus the apps' own keys. */
 export function booksyncSecrets(c: BookSyncConfig): SecretSpec[] {
   const base = { namespace: c.namespace, labels: systemLabels(booksyncIdentity(c), 'credentials') };
+  const cnpg = c.postgres.engine === 'cloudnative-pg';
+  const url = (api: (typeof BOOKSYNC_APIS)[ApiKey], host: string) =>
+    databaseUrl('postgresql+asyncpg', api.role, api.passwordKey, `${host}:5432`, c.database.name);
   return [
-    roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'BOOKSYNC_DB_ADMIN_PASSWORD'),
+    // The superuser's password: CloudNativePG keeps its own (superuser access off).
+    ...(cnpg ? [] : [roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'BOOKSYNC_DB_ADMIN_PASSWORD')]),
     ...API_KEYS.map((key) => {
       const api = BOOKSYNC_APIS[key];
-      const url = databaseUrl('postgresql+asyncpg', api.role, api.passwordKey, `${POSTGRES_HOST}:5432`, c.database.name);
-      return roleSecret(base, roleSecretName(api.role), api.role, api.passwordKey, { 'database-url': url });
+      // On CloudNativePG, also a URL of the read-only replicas (`-ro`), for reads that may lag.
+      const urls = {
+        'database-url': url(api, databaseHost(POSTGRES_HOST, c.postgres)),
+        ...(cnpg ? { 'database-url-ro': url(api, `${POSTGRES_HOST}-ro`) } : {}),
+      };
+      return roleSecret(base, roleSecretName(api.role), api.role, api.passwordKey, urls);
     }),
     {
       ...base,
@@ -60,15 +71,18 @@ export class BookSyncChart extends SystemChart {
     super(scope, id, { namespace: c.namespace, system: booksyncIdentity(c), cluster });
     new RestrictedNamespace(this, 'namespace');
 
-    const postgres = new PgvectorPostgres(this, 'postgres', {
+    const serviceRoles = API_KEYS.map((key) => ({ role: BOOKSYNC_APIS[key].role, secretName: roleSecretName(BOOKSYNC_APIS[key].role) }));
+    const postgres = postgresEngine(this, 'postgres', {
       name: POSTGRES_HOST,
       config: c.postgres,
       database: c.database.name,
       admin: { role: c.database.adminUser, secretName: roleSecretName(c.database.adminUser) },
-      serviceRoles: API_KEYS.map((key) => ({ role: BOOKSYNC_APIS[key].role, secretName: roleSecretName(BOOKSYNC_APIS[key].role) })),
+      serviceRoles,
       initScriptsDir: path.join(BOOKSYNC_DIR, 'sql'),
       // Checksums catch silent corruption, which SD cards are prone to (as MnemoLite's seed asks).
       initdbArgs: '--data-checksums',
+      // CloudNativePG: the same roles and schemas, from the plain-SQL twin of sql/service-roles.psql.
+      cnpg: { owner: { role: CNPG_OWNER }, serviceRoles, postInitSql: path.join(BOOKSYNC_DIR, 'sql', 'cnpg', 'post-init.sql') },
     });
 
     const secret = (name: string, key: string): SecretKey => ({ secret: name, key });
@@ -102,9 +116,10 @@ export class BookSyncChart extends SystemChart {
 
     // §1.1: every API talks to Postgres only; Traefik is the only way in. The backup reads Postgres.
     new BackendNetwork(this, 'network', {
-      workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name), ...postgres.backupWorkloads],
+      workloads: [POSTGRES_HOST, ...API_KEYS.map((k) => BOOKSYNC_APIS[k].name), ...postgres.sideWorkloads],
+      operatorPods: postgres.operatorPods,
       connections: [
-        ...postgres.backupConnections,
+        ...postgres.sideConnections,
         ...postgres.scrapers,
         ...API_KEYS.flatMap((key) => {
           const { name, port } = BOOKSYNC_APIS[key];

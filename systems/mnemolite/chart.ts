@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { ANYWHERE, BackendNetwork, Connection, INTERNET, TRAEFIK } from '../../charts/constructs/backend-network';
 import { ClusterConfig } from '../../charts/constructs/cluster-config';
-import { PgvectorPostgres } from '../../charts/constructs/pgvector-postgres';
+import { databaseHost, postgresEngine } from '../../charts/constructs/postgres-engine';
 import { PythonService } from '../../charts/constructs/python-service';
 import { RestrictedNamespace } from '../../charts/constructs/restricted-namespace';
 import { NOTICE, SystemChart } from '../../charts/constructs/system-chart';
@@ -33,10 +33,13 @@ function mnemoliteIdentity(c: MnemoLiteConfig): SystemIdentity {
  */
 export function mnemoliteSecrets(c: MnemoLiteConfig): SecretSpec[] {
   const base = { namespace: c.namespace, labels: systemLabels(mnemoliteIdentity(c), 'credentials') };
-  const url = databaseUrl('postgresql', c.database.user, DB_PASSWORD_KEY, `${DB_HOST}:5432`, c.database.name);
+  const cnpg = c.postgres.engine === 'cloudnative-pg';
+  const url = (host: string) => databaseUrl('postgresql', c.database.user, DB_PASSWORD_KEY, `${host}:5432`, c.database.name);
+  // On CloudNativePG, also a URL of the read-only replicas (`-ro`); the superuser's password is the operator's.
+  const urls = { 'database-url': url(databaseHost(DB_HOST, c.postgres)), ...(cnpg ? { 'database-url-ro': url(`${DB_HOST}-ro`) } : {}) };
   return [
-    roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'MNEMOLITE_DB_ADMIN_PASSWORD'),
-    roleSecret(base, roleSecretName(c.database.user), c.database.user, DB_PASSWORD_KEY, { 'database-url': url }),
+    ...(cnpg ? [] : [roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'MNEMOLITE_DB_ADMIN_PASSWORD')]),
+    roleSecret(base, roleSecretName(c.database.user), c.database.user, DB_PASSWORD_KEY, urls),
     {
       ...base,
       name: 'mnemo-api-secrets',
@@ -87,16 +90,19 @@ export class MnemoLiteChart extends SystemChart {
     // db: pgvector/pgvector, db mnemolite, --data-checksums, pg_isready healthcheck. The seed's
     // POSTGRES_USER mnemo would be a superuser: here the admin is postgres, and mnemo owns the
     // database without SUPERUSER, CREATEROLE, CREATEDB or BYPASSRLS (sql/05-owner-role.sh).
-    const db = new PgvectorPostgres(this, 'db', {
+    const owner = { role: c.database.user, secretName: roleSecretName(c.database.user) };
+    const db = postgresEngine(this, 'db', {
       name: DB_HOST,
       config: c.postgres,
       database: c.database.name,
       admin: { role: c.database.adminUser, secretName: roleSecretName(c.database.adminUser) },
-      serviceRoles: [{ role: c.database.user, secretName: roleSecretName(c.database.user) }],
+      serviceRoles: [owner],
       initScriptsDir: path.join(MNEMOLITE_DIR, 'sql'),
       initdbArgs: '--data-checksums',
       initEnv: { MNEMO_DB_OWNER: c.database.user, MNEMO_OPTIONAL_EXTENSIONS: extensions.join(' ') },
       extraSettings: extensionSettings(c),
+      // CloudNativePG: initdb makes mnemo the owner with its Secret's password; the operator keeps `vector`.
+      cnpg: { owner },
     });
 
     const databaseUrlRef = { secret: roleSecretName(c.database.user), key: 'database-url' };
@@ -140,12 +146,16 @@ export class MnemoLiteChart extends SystemChart {
     const workers = c.worker.enabled ? [WORKER] : [];
     const connections: Connection[] = [
       ...[API, ...workers].map((from) => ({ from, to: DB_HOST, port: db.port })),
-      ...db.backupConnections,
+      ...db.sideConnections,
       ...db.scrapers,
       { from: loadBalancer ? ANYWHERE : TRAEFIK, to: API, port: API_PORT },
       ...(c.api.internetEgress ? [{ from: API, to: INTERNET, port: 443 }] : []),
     ];
-    new BackendNetwork(this, 'network', { workloads: [DB_HOST, API, ...workers, ...db.backupWorkloads], connections });
+    new BackendNetwork(this, 'network', {
+      workloads: [DB_HOST, API, ...workers, ...db.sideWorkloads],
+      connections,
+      operatorPods: db.operatorPods,
+    });
 
     if (!loadBalancer) {
       new TraefikIngress(this, 'ingress', {

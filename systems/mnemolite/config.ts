@@ -42,7 +42,15 @@ export const mnemoliteSchema = z.strictObject({
       const wanted = Object.entries(pg.extensions)
         .filter(([, on]) => on)
         .map(([name]) => name);
-      if (wanted.length > 0 && pg.image.startsWith('pgvector/pgvector:')) {
+      if (wanted.length > 0 && pg.engine === 'cloudnative-pg') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['extensions'],
+          message:
+            `${wanted.join(' and ')}: not in CloudNativePG's standard image (pgvector only): ` +
+            'turn them off, or keep engine: statefulset',
+        });
+      } else if (wanted.length > 0 && pg.image.startsWith('pgvector/pgvector:')) {
         ctx.addIssue({
           code: 'custom',
           path: ['extensions'],
