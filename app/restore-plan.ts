@@ -75,13 +75,14 @@ export function restoreTarget(
 ): RestoreTarget {
   const any = objects as any[];
   const sts = any.find((o) => o.kind === 'StatefulSet' && o.spec.template.spec.containers.some((c: any) => c.name === 'postgres'));
+  if (!sts && any.some((o) => o.kind === 'Cluster'))
+    throw new ConfigError(
+      `${env}/${system} runs CloudNativePG, which has no dumps: recover it to a point in time with ` +
+        `npm run restore -- ${env} ${system} --pitr <time> (README: "The PITR drill")`,
+    );
   const pgEnv = Object.fromEntries(
     sts.spec.template.spec.containers.find((c: any) => c.name === 'postgres').env.map((e: any) => [e.name, e.value]),
   );
-  const apps = (argocd as any[]).filter((o) => o.kind === 'Application');
-  // The app-of-apps syncs the Argo CD folder, which declares the system's Application: its
-  // self-heal would put back the system's automated sync, so it is paused first.
-  const parents = apps.filter((a) => path.posix.basename(a.spec.source.path) === 'argocd');
   return {
     env,
     system,
@@ -100,11 +101,22 @@ export function restoreTarget(
       })),
     cronJobs: any.filter((o) => o.kind === 'CronJob').map((c) => c.metadata.name),
     argocdNamespace,
-    applications: [...parents, ...apps.filter((a) => a.metadata.name === system)].map((a) => ({
-      name: a.metadata.name,
-      automated: a.spec.syncPolicy.automated,
-    })),
+    applications: applicationsToPause(argocd, system),
   };
+}
+
+/**
+ * The Applications to pause before touching a system's database, in order, with the automated
+ * policy to give back: the app-of-apps first (it syncs the Argo CD folder, which declares the
+ * system's Application: its self-heal would put back the system's automated sync), then the system's.
+ */
+export function applicationsToPause(argocd: KubeObject[], system: string): Array<{ name: string; automated: unknown }> {
+  const apps = (argocd as any[]).filter((o) => o.kind === 'Application');
+  const parents = apps.filter((a) => path.posix.basename(a.spec.source.path) === 'argocd');
+  return [...parents, ...apps.filter((a) => a.metadata.name === system)].map((a) => ({
+    name: a.metadata.name,
+    automated: a.spec.syncPolicy.automated,
+  }));
 }
 
 /** The restore target of a system of a configuration, Argo CD's namespace from the config unless given. */

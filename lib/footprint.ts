@@ -27,6 +27,17 @@ function podTotal(spec: { containers: Containers; initContainers?: Containers },
   };
 }
 
+/**
+ * A CloudNativePG Cluster's instance pod, as the operator makes it: postgres with the Cluster's
+ * resources, and the Barman Cloud plugin's sidecar with its ObjectStore's.
+ */
+function clusterPod(cluster: any, objects: KubeObject[]): { spec: { containers: Containers } } {
+  const storeName = cluster.spec.plugins?.find((p: any) => p.isWALArchiver)?.parameters?.barmanObjectName;
+  const store: any = objects.find((x) => x.kind === 'ObjectStore' && x.metadata.name === storeName);
+  const sidecar = store?.spec.instanceSidecarConfiguration?.resources;
+  return { spec: { containers: [{ resources: cluster.spec.resources }, ...(sidecar ? [{ resources: sidecar }] : [])] } };
+}
+
 export function footprint(objects: KubeObject[]): Footprint[] {
   return objects.flatMap((o: any) => {
     const template =
@@ -34,9 +45,11 @@ export function footprint(objects: KubeObject[]): Footprint[] {
         ? o.spec.jobTemplate.spec.template
         : ['Deployment', 'StatefulSet'].includes(o.kind)
           ? o.spec.template
-          : undefined;
+          : o.kind === 'Cluster'
+            ? clusterPod(o, objects)
+            : undefined;
     if (!template) return [];
-    const replicas = o.kind === 'CronJob' ? 1 : (o.spec.replicas ?? 1);
+    const replicas = o.kind === 'CronJob' ? 1 : o.kind === 'Cluster' ? o.spec.instances : (o.spec.replicas ?? 1);
     const scale = (r: { cpu: number; memory: number }) => ({ cpu: r.cpu * replicas, memory: r.memory * replicas });
     return [
       {

@@ -8,6 +8,11 @@
  * local file streamed on stdin (--from-file, for a fresh cluster). Every name comes from the
  * synthesized objects of config/<env>.yaml. With --apply it stops at the first failing
  * command and says how to bring the system back.
+ *
+ *   npm run restore -- <env> <system> --pitr <time> [--apply]
+ *
+ * On the CloudNativePG engine: prints (or with --apply runs) the Argo CD pause and the apply of a
+ * recovery Cluster restored from the object store to <time> (app/pitr.ts), beside the running one.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,15 +21,18 @@ import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
 import { kubectl, requireContext } from '../lib/kubectl';
 import { EnvironmentConfig, loadEnvironment } from '../app/environment';
 import { atStamp, chooseDump, dumpsOf, obscuredPasswords, offsiteEnvironment, rclone } from '../app/offsite-fetch';
-import { synthesizeObjects } from '../app/synth';
+import { synthesizeArgoCd, synthesizeObjects } from '../app/synth';
 import { readEnvFile } from '../lib/secrets';
 import { ensureTool } from '../lib/tools';
 import { SYSTEMS } from '../app/registry';
+import { pitrCluster, pitrTime } from '../app/pitr';
+import { Yaml } from 'cdk8s';
 import { ConfigError } from '../lib/errors';
 import {
   NEWEST_DUMP,
   PlanCommand,
   RestorePlan,
+  applicationsToPause,
   checkDumpName,
   renderCommand,
   renderPlan,
@@ -35,7 +43,8 @@ import {
 import { BACKUP_DIR } from '../charts/constructs/postgres-common';
 
 const USAGE =
-  'npm run restore -- <env> <system> [dump] [--apply] [--from-file local.dump | --offsite [--at <time>]] [--argocd-namespace argocd]';
+  'npm run restore -- <env> <system> [dump] [--apply] [--from-file local.dump | --offsite [--at <time>] | --pitr <time>] ' +
+  '[--argocd-namespace argocd]';
 
 /** Runs the plan with kubectl, printing each step and command; throws with recovery advice at the first failure. */
 async function applyPlan(plan: RestorePlan, env: string): Promise<void> {
@@ -86,6 +95,7 @@ async function main(): Promise<void> {
       'from-file': { type: 'string' },
       offsite: { type: 'boolean', default: false },
       at: { type: 'string' },
+      pitr: { type: 'string' },
       'secrets-file': { type: 'string' },
       'argocd-namespace': { type: 'string' },
       config: { type: 'string', default: 'config' },
@@ -105,7 +115,12 @@ async function main(): Promise<void> {
   if (values.at && !values.offsite) throw new ConfigError('--at chooses among the off-node copies: use it with --offsite');
   const at = values.at === undefined ? undefined : atStamp(values.at);
 
+  if (values.pitr !== undefined && (dump || fromFile || values.offsite))
+    throw new ConfigError('--pitr recovers from the object store: give no dump, --from-file or --offsite with it');
+  const pitrAt = values.pitr === undefined ? undefined : pitrTime(values.pitr);
+
   const config = loadEnvironment(values.config, env);
+  if (pitrAt) return recoverToTime(config, env, system, pitrAt, values.apply, values['argocd-namespace']);
   const target = targetFor(config, env, system, values['argocd-namespace']);
   if (values.offsite)
     return restoreFromOffsite(config, env, system, target, {
@@ -162,6 +177,69 @@ async function restoreFromOffsite(
     await applyPlan(plan, env);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * --pitr: Argo CD paused (as for a restore), then the recovery Cluster applied. The running Cluster
+ * is left as it is: check the recovered data, then cut over as the README's PITR drill says.
+ */
+async function recoverToTime(
+  config: EnvironmentConfig,
+  env: string,
+  system: string,
+  at: string,
+  apply: boolean,
+  argocdNamespace = config.argocd.namespace,
+): Promise<void> {
+  const objects = synthesizeObjects(config);
+  const cluster = (objects.get(system) ?? []).find((o) => o.kind === 'Cluster');
+  if (!cluster)
+    throw new ConfigError(
+      `${env}/${system} runs the statefulset engine, which has no WAL archive: --pitr needs postgres.engine: cloudnative-pg; ` +
+        `restore a dump instead (npm run restore -- ${env} ${system})`,
+    );
+  const recovery = pitrCluster(cluster, at);
+  const pause = applicationsToPause(synthesizeArgoCd(env, config, objects), system).map((a) => [
+    '-n',
+    argocdNamespace,
+    'patch',
+    'application',
+    a.name,
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({ spec: { syncPolicy: { automated: null } } }),
+  ]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pitr-')), `${recovery.metadata.name}.yaml`);
+  fs.writeFileSync(file, Yaml.stringify(recovery));
+  const steps: Array<{ title: string; argv: string[]; tolerate?: RegExp }> = [
+    ...pause.map((argv) => ({ title: "Pause Argo CD's automated sync", argv, tolerate: /NotFound/ })),
+    { title: `Create ${recovery.metadata.name} from the object store at ${at}`, argv: ['apply', '--server-side', '-f', file] },
+  ];
+  try {
+    if (!apply) {
+      process.stdout.write(`${Yaml.stringify(recovery)}\n# with --apply:\n`);
+      for (const s of steps) console.log(`#   ${s.title}: ${renderCommand({ argv: s.argv.map((a) => (a === file ? '-' : a)) })}`);
+      console.log('# (the last one with the YAML above on stdin)');
+      return;
+    }
+    console.log(`context: ${await requireContext()}`);
+    for (const s of steps) {
+      console.log(`${s.title}\n   $ ${renderCommand({ argv: s.argv })}`);
+      const result = await kubectl(s.argv);
+      if (result.code !== 0 && !s.tolerate?.test(result.stderr)) {
+        const said = `${result.stdout}${result.stderr}`.trim();
+        throw new ConfigError(`kubectl said: ${said}\nArgo CD may be paused: resume it as the README says.`);
+      }
+    }
+    console.log(
+      `\n${recovery.metadata.name} is recovering beside ${cluster.metadata.name}: ` +
+        `kubectl -n ${cluster.metadata.namespace} get cluster ${recovery.metadata.name} -w; ` +
+        'then check it and cut over (README: "The PITR drill")',
+    );
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
   }
 }
 

@@ -24,6 +24,7 @@ import { readManifests } from '../lib/dist';
 import { REPO, requireCommand, run } from './check';
 import { ControlPlane, installCrds, kubectl, kubectlJson, sleep, startControlPlane, stopAll, waitFor } from './control-plane';
 import { loadEnvironment } from '../app/environment';
+import { pitrCluster } from '../app/pitr';
 import { SYSTEMS } from '../app/registry';
 import { listEnvironments } from '../lib/config-file';
 
@@ -231,19 +232,38 @@ async function checkNamespaceGuard(cp: ControlPlane, namespaces: string[], probl
   return refused;
 }
 
+/**
+ * The recovery Cluster `npm run restore -- --pitr` would apply, for each CloudNativePG Cluster: the
+ * API server (the CRD's schema and CEL rules) takes it, server-side dry run, strict, no warning.
+ */
+async function checkRecoveryClusters(cp: ControlPlane, objects: any[], problems: string[]): Promise<number> {
+  let checked = 0;
+  for (const cluster of objects.filter((o) => o.kind === 'Cluster')) {
+    const recovery = pitrCluster(cluster, '2026-01-02T03:04:05Z');
+    const args = ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', '-'];
+    const r = await run('kubectl', args, { input: JSON.stringify(recovery) });
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('Warning:'));
+    if (r.code !== 0 || warnings.length > 0)
+      problems.push(`the --pitr recovery of ${cluster.metadata.name} is refused: ${r.stderr.trim()}`);
+    else checked++;
+  }
+  return checked;
+}
+
 /** One environment on a fresh control plane, applied with `-f` or `-k`. */
 async function verifyEnvironment(
   env: string,
   how: '-f' | '-k',
   dir: string,
   selfTestToo: boolean,
-): Promise<{ reports: FolderReport[]; kept: number; projects: number; guarded: number; selfTest?: string }> {
+): Promise<{ reports: FolderReport[]; kept: number; projects: number; guarded: number; recoveries: number; selfTest?: string }> {
   const cp = await startControlPlane(dir);
   const problems: string[] = [];
   const reports: FolderReport[] = [];
   let kept = 0;
   let projects = 0;
   let guarded = 0;
+  let recoveries = 0;
   let selfTestLine: string | undefined;
   try {
     await installCrds(cp);
@@ -274,6 +294,7 @@ async function verifyEnvironment(
     for (const folder of folders) await applyFolder(cp, folder, how, problems);
     const after = await versions(cp, all);
     for (const [key, version] of before) if (after.get(key) !== version) problems.push(`drift: re-applying changed ${key}`);
+    recoveries = await checkRecoveryClusters(cp, systemFolders.flatMap(readManifests), problems);
     const systemNamespaces = systemFolders.map((folder) => readManifests(folder).find((o) => o.kind === 'Namespace').metadata.name);
     guarded = await checkNamespaceGuard(cp, systemNamespaces, problems);
     for (const folder of systemFolders) {
@@ -286,7 +307,7 @@ async function verifyEnvironment(
   }
   if (problems.length > 0)
     throw new Error(`${env} (apply ${how}):\n  ${problems.join('\n  ')}\n(logs of the control plane were in ${cp.logs})`);
-  return { reports, kept, projects, guarded, selfTest: selfTestLine };
+  return { reports, kept, projects, guarded, recoveries, selfTest: selfTestLine };
 }
 
 async function main(): Promise<void> {
@@ -305,7 +326,7 @@ async function main(): Promise<void> {
       for (const how of ['-f', '-k'] as const) {
         const dir = fs.mkdtempSync(path.join(root, `${env}${how}-`));
         try {
-          const { reports, kept, projects, guarded, selfTest: line } = await verifyEnvironment(env, how, dir, first);
+          const { reports, kept, projects, guarded, recoveries, selfTest: line } = await verifyEnvironment(env, how, dir, first);
           first = false;
           for (const r of reports)
             console.log(
@@ -315,6 +336,7 @@ async function main(): Promise<void> {
           console.log(
             `ok   ${env} (apply ${how}): no warning, no FailedCreate, no drift on re-apply, ` +
               `${projects} AppProjects stored with every rule, ${guarded} relabels of a system Namespace out of restricted refused, ` +
+              (recoveries > 0 ? `${recoveries} --pitr recovery Clusters accepted (dry run), ` : '') +
               `${kept} claims kept after their StatefulSets were deleted`,
           );
           if (line) console.log(`ok   self-test: ${line}`);
