@@ -36,6 +36,7 @@ const KIND_PREFIX: Record<string, number> = {
   DatabaseRole: 36,
   Database: 37,
   Deployment: 40,
+  PodDisruptionBudget: 41,
   CronJob: 45,
   ScheduledBackup: 45,
   Middleware: 48,

@@ -39,15 +39,20 @@ describe('kubeScoreIgnore', () => {
     const chart = testChart();
     const admin = { role: 'a', secretName: 'a' };
     new PgvectorPostgres(chart, 'db', { name: 'db', config: postgresConfig(), database: 'd', admin, initScriptsDir: NO_INIT_SCRIPTS });
-    new PythonService(chart, 'api', {
-      identity: { name: 'api', component: 'api', version: '1' },
-      image: 'a:1',
-      replicas: 1,
-      env: {},
-      resources: SMALL_RESOURCES,
-      http: { port: 80, healthPath: '/' },
-      waitFor: { host: 'db', port: 5432, image: 'pg:17' },
-    });
+    for (const [name, replicas] of [
+      ['api', 1],
+      ['web', 2], // spread over the nodes instead of pod anti-affinity
+    ] as const) {
+      new PythonService(chart, name, {
+        identity: { name, component: 'api', version: '1' },
+        image: 'a:1',
+        replicas,
+        env: {},
+        resources: SMALL_RESOURCES,
+        http: { port: 80, healthPath: '/' },
+        waitFor: { host: 'db', port: 5432, image: 'pg:17' },
+      });
+    }
     // A policy of pods an operator makes (CloudNativePG's instances), and one of pods in these manifests.
     new BackendNetwork(chart, 'net', {
       workloads: ['api', 'pg'],
@@ -61,6 +66,7 @@ describe('kubeScoreIgnore', () => {
       'container-image-pull-policy,container-security-context-user-group-id',
       'container-image-pull-policy,container-security-context-user-group-id',
       'container-image-pull-policy,deployment-replicas',
+      'container-image-pull-policy,deployment-replicas,deployment-has-host-podantiaffinity',
       'networkpolicy-targets-pod',
     ]);
     for (const a of annotated) expect(a).toMatchObject(kubeScoreIgnore(...(a['kube-score/ignore'].split(',') as KubeScoreCheck[])));

@@ -10,6 +10,9 @@ const PINNED_TAGS = 'images are pinned to release tags that never move';
 export const KUBE_SCORE_REASONS = {
   'container-image-pull-policy': `${PINNED_TAGS}; IfNotPresent lets a Pi restart pods while the registry is unreachable`,
   'deployment-replicas': 'one replica per API is the size of a home Pi cluster; raise replicas in config/<env>.yaml to spread them',
+  'deployment-has-host-podantiaffinity':
+    'its replicas are spread over the nodes by a topologySpreadConstraint (maxSkew 1 on kubernetes.io/hostname), ' +
+    "the scheduler's successor of pod anti-affinity",
   'networkpolicy-targets-pod':
     'its pods are made by the CloudNativePG operator from the Cluster, which gives them these labels (inheritedMetadata)',
   'container-security-context-user-group-id':

@@ -104,6 +104,7 @@ export class PythonService extends Construct {
         },
       ],
       volumes: Object.keys(scratch).map((name) => scratchVolume(name, scratchSize(name))),
+      topologySpreadConstraints: props.replicas > 1 ? [spreadOverNodes(selectorLabels(identity))] : undefined,
     };
     const containers = [...(pod.initContainers ?? []), ...pod.containers];
     // Checkov: tags not digests, the seed's Secrets in env, and a worker without readiness (lint-exceptions.ts).
@@ -117,7 +118,14 @@ export class PythonService extends Construct {
       metadata: {
         name: this.name,
         labels,
-        annotations: { ...kubeScoreIgnore('container-image-pull-policy', 'deployment-replicas'), ...checkovSkip(...checkov) },
+        annotations: {
+          ...kubeScoreIgnore(
+            'container-image-pull-policy',
+            'deployment-replicas',
+            ...(props.replicas > 1 ? (['deployment-has-host-podantiaffinity'] as const) : []),
+          ),
+          ...checkovSkip(...checkov),
+        },
       },
       spec: {
         replicas: props.replicas,
@@ -131,6 +139,15 @@ export class PythonService extends Construct {
         template: { metadata: { labels }, spec: pod },
       },
     });
+
+    // More than one replica: a drain takes at most one at a time. One replica gets no budget, which
+    // would forbid every voluntary eviction and so block draining its node.
+    if (props.replicas > 1) {
+      new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+        metadata: { name: this.name, labels },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(identity) } },
+      });
+    }
 
     if (props.http) {
       new k8s.KubeService(this, 'service', {
@@ -150,6 +167,21 @@ export class PythonService extends Construct {
       });
     }
   }
+}
+
+/**
+ * Replicas on distinct Pis where there are enough: at most one more on any node than on another
+ * (DoNotSchedule), counting only nodes that can take them (a tainted, cordoned or dead Pi is left out,
+ * so its pods may reschedule onto the others).
+ */
+function spreadOverNodes(matchLabels: Record<string, string>): k8s.TopologySpreadConstraint {
+  return {
+    maxSkew: 1,
+    topologyKey: 'kubernetes.io/hostname',
+    whenUnsatisfiable: 'DoNotSchedule',
+    nodeTaintsPolicy: 'Honor',
+    labelSelector: { matchLabels },
+  };
 }
 
 /**
