@@ -31,7 +31,7 @@ export default tseslint.config(
   },
   {
     // Readers of untyped data: manifests parsed back from YAML (tests, verify checks, the API-rule
-    // validator, footprint) and kubectl's JSON (status, restore). Everything else is fully typed.
+    // validator, footprint, the secrets hash) and kubectl's JSON (status, restore). Everything else is fully typed.
     files: [
       '__tests__/**',
       'verify/**',
@@ -41,7 +41,9 @@ export default tseslint.config(
       'app/status-table.ts',
       'app/offsite-fetch.ts',
       'app/restore-plan.ts',
+      'app/secrets-hash.ts',
       'scripts/status.ts',
+      'scripts/rotate.ts',
     ],
     rules: UNTYPED_DATA,
   },

@@ -14,6 +14,8 @@ import { claimRow, cronJobRow, deploymentRow, formatAge, restartsOf, statefulSet
 import { REPO, loadConfig, objectsOf } from './support/synth';
 import { parseEnvironment } from '../app/environment';
 import { KubeObject } from '../lib/manifests';
+import { ensureEnvFile } from '../lib/secrets';
+import { allSecrets } from '../app/synth';
 
 const planOf = (env: string, system: string, source = {}) => restorePlan(targetFor(loadConfig(env), env, system), source);
 const argvs = (plan: RestorePlan, step: number): string[][] => plan.steps[step - 1].commands.map((c) => c.argv);
@@ -289,7 +291,7 @@ const FAKE_KUBECTL = `#!${process.execPath}
 const fs = require('fs');
 const argv = process.argv.slice(2);
 const entry = { argv };
-if (argv.includes('-i')) entry.stdin = fs.readFileSync(0, 'utf8');
+if (argv.includes('-i') || argv.join(' ').includes('-f -')) entry.stdin = fs.readFileSync(0, 'utf8');
 fs.appendFileSync(process.env.FAKE_KUBECTL_LOG, JSON.stringify(entry) + '\\n');
 const rules = JSON.parse(fs.readFileSync(process.env.FAKE_KUBECTL_RULES, 'utf8'));
 const rule = rules.find((r) => new RegExp(r.match).test(argv.join(' '))) || {};
@@ -556,6 +558,44 @@ if (cmd === 'copyto') fs.writeFileSync(args[1], 'PGDMP from ' + args[0]);
     const { code, stderr } = await run('status', args, [CONTEXT]);
     expect(code).toBe(1);
     expect(stderr).toContain(message);
+    expect(calls()).toEqual([]);
+  });
+
+  test('rotate (external mode, --apply): one new value, the SQL and the Secret on stdin only, and the readers restarted', async () => {
+    const file = path.join(dir, 'dev.env');
+    const specs = allSecrets(loadConfig('dev'));
+    ensureEnvFile(file, specs);
+    const before = fs.readFileSync(file, 'utf8');
+    const result = await run('rotate', ['dev', 'booksync', 'booksync_auth', '--apply', '--secrets-file', file], [CONTEXT]);
+    expect(result.code).toBe(0);
+    const after = fs.readFileSync(file, 'utf8');
+    const changed = after.split('\n').filter((line, i) => line !== before.split('\n')[i]);
+    expect(changed).toEqual([expect.stringMatching(/^BOOKSYNC_DB_AUTH_PASSWORD=[A-Za-z0-9_-]{43}$/)]);
+    const password = changed[0].split('=')[1];
+    const log = calls().filter((c) => c.argv[0] !== 'config');
+    expect(log.map((c) => c.argv.slice(0, 6))).toEqual([
+      ['-n', 'booksync', 'exec', '-i', 'postgres-0', '-c'],
+      ['apply', '-f', '-'],
+      ['-n', 'booksync', 'rollout', 'restart', 'deployment/auth-api'],
+    ]);
+    expect(log[0].stdin).toBe(`ALTER ROLE "booksync_auth" PASSWORD '${password}';\n`);
+    expect(log[1].stdin).toContain(Buffer.from(password).toString('base64'));
+    for (const c of log) expect(c.argv.join(' ')).not.toContain(password);
+    expect(result.stdout + result.stderr).not.toContain(password);
+  });
+
+  test('rotate refuses an unknown role, and sealed mode without --cert, before the env file changes', async () => {
+    const file = path.join(dir, 'prod.env');
+    ensureEnvFile(file, allSecrets(loadConfig('prod')));
+    const before = fs.readFileSync(file, 'utf8');
+    const unknown = await run('rotate', ['prod', 'booksync', 'booksync_admin', '--secrets-file', file]);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      1,
+      expect.stringContaining('choose from postgres, booksync_auth, booksync_data, booksync_prediction, postgres_backup'),
+    ]);
+    const noCert = await run('rotate', ['prod', 'booksync', 'booksync_auth', '--secrets-file', file]);
+    expect([noCert.code, noCert.stderr]).toEqual([1, expect.stringContaining('give --cert')]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
     expect(calls()).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import { SealedStore, assertSealed, readSealedStore, sealedStorePath } from '../
 import { SecretSpec } from '../lib/secrets';
 import { ArgoCdChart } from './argocd';
 import { namespaceGuard } from './namespace-guard';
+import { annotateSecretsHash } from './secrets-hash';
 import { AnyEnvironmentConfig, loadEnvironment, sectionOf } from './environment';
 import { SYSTEMS } from './registry';
 import { applySyncWaves } from './sync-waves';
@@ -52,7 +53,10 @@ export function synthesizeEnvironment(
   const errors = constructs.flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) throw new Error(`construct validation failed:\n  ${errors.join('\n  ')}`);
   const notices = constructs.flatMap((c) => c.node.metadata.filter((m) => m.type === NOTICE).map((m) => String(m.data)));
-  return { objects: new Map([...charts].map(([name, chart]) => [name, chart.toJson() as KubeObject[]])), notices };
+  return {
+    objects: new Map([...charts].map(([name, chart]) => [name, annotateSecretsHash(chart.toJson() as KubeObject[])])),
+    notices,
+  };
 }
 
 /** The objects of each system chart of an environment. */

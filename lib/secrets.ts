@@ -197,3 +197,20 @@ export function secretManifest(spec: SecretSpec, env: EnvValues): object {
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
   };
 }
+
+/**
+ * Gives one key of an env file a new value (a rotation): only that line changes, every other
+ * byte stays, and the file is replaced atomically with its mode kept. The key must be there.
+ */
+export function replaceEnvValue(file: string, key: string, value: string): void {
+  const text = readEnvText(file);
+  if (text === undefined) throw new Error(`${file}: no such env file: create it with npm run secrets first`);
+  parseEnvFile(text, file); // refuses a malformed file before anything is written
+  const lines = text.split('\n');
+  const index = lines.findIndex((line) => line.replace(/\r$/, '').startsWith(`${key}=`));
+  if (index < 0) throw new Error(`${file}: has no ${key}: run npm run secrets first`);
+  lines[index] = `${key}=${value}${lines[index].endsWith('\r') ? '\r' : ''}`;
+  const temporary = `${file}.rotating`;
+  fs.writeFileSync(temporary, lines.join('\n'), { mode: fs.statSync(file).mode & 0o777, flag: 'wx' });
+  fs.renameSync(temporary, file);
+}

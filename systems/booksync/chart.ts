@@ -34,6 +34,8 @@ const CNPG_OWNER = 'booksync_owner';
 export function booksyncSecrets(c: BookSyncConfig): SecretSpec[] {
   const base = { namespace: c.namespace, labels: systemLabels(booksyncIdentity(c), 'credentials') };
   const cnpg = c.postgres.engine === 'cloudnative-pg';
+  // CloudNativePG applies a role Secret's new password at once when it carries this label (a rotation).
+  const roleBase = cnpg ? { ...base, labels: { ...base.labels, 'cnpg.io/reload': 'true' } } : base;
   const url = (api: (typeof BOOKSYNC_APIS)[ApiKey], host: string) =>
     databaseUrl('postgresql+asyncpg', api.role, api.passwordKey, `${host}:5432`, c.database.name);
   return [
@@ -46,7 +48,7 @@ export function booksyncSecrets(c: BookSyncConfig): SecretSpec[] {
         'database-url': url(api, databaseHost(POSTGRES_HOST, c.postgres)),
         ...(cnpg ? { 'database-url-ro': url(api, `${POSTGRES_HOST}-ro`) } : {}),
       };
-      return roleSecret(base, roleSecretName(api.role), api.role, api.passwordKey, urls);
+      return roleSecret(roleBase, roleSecretName(api.role), api.role, api.passwordKey, urls);
     }),
     {
       ...base,

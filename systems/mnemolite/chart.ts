@@ -34,12 +34,14 @@ function mnemoliteIdentity(c: MnemoLiteConfig): SystemIdentity {
 export function mnemoliteSecrets(c: MnemoLiteConfig): SecretSpec[] {
   const base = { namespace: c.namespace, labels: systemLabels(mnemoliteIdentity(c), 'credentials') };
   const cnpg = c.postgres.engine === 'cloudnative-pg';
+  // CloudNativePG applies a role Secret's new password at once when it carries this label (a rotation).
+  const roleBase = cnpg ? { ...base, labels: { ...base.labels, 'cnpg.io/reload': 'true' } } : base;
   const url = (host: string) => databaseUrl('postgresql', c.database.user, DB_PASSWORD_KEY, `${host}:5432`, c.database.name);
   // On CloudNativePG, also a URL of the read-only replicas (`-ro`); the superuser's password is the operator's.
   const urls = { 'database-url': url(databaseHost(DB_HOST, c.postgres)), ...(cnpg ? { 'database-url-ro': url(`${DB_HOST}-ro`) } : {}) };
   return [
     ...(cnpg ? [] : [roleSecret(base, roleSecretName(c.database.adminUser), c.database.adminUser, 'MNEMOLITE_DB_ADMIN_PASSWORD')]),
-    roleSecret(base, roleSecretName(c.database.user), c.database.user, DB_PASSWORD_KEY, urls),
+    roleSecret(roleBase, roleSecretName(c.database.user), c.database.user, DB_PASSWORD_KEY, urls),
     {
       ...base,
       name: 'mnemo-api-secrets',
