@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   });
   const [env, systemName, role] = positionals;
   if (!role || positionals.length > 3)
-    throw new ConfigError(`usage: ${USAGE}   (for example: npm run rotate -- prod booksync booksync_auth)`);
+    throw new ConfigError(`usage: ${USAGE}   (for example: npm run rotate -- prod ${SYSTEMS[0].name} <role>)`);
   const config = loadEnvironment(values.config, env);
   const system = SYSTEMS.find((s) => s.name === systemName);
   if (!system) throw new ConfigError(`unknown system "${systemName}": choose from ${SYSTEMS.map((s) => s.name).join(', ')}`);
