@@ -13,10 +13,11 @@ import { offsite } from './offsite';
 import { lint } from './lint';
 import { netpol } from './netpol';
 import { postgres } from './postgres';
+import { renovate } from './renovate';
 import { schemas } from './schemas';
 import { sealing } from './sealing';
 
-const CHECKS: Check[] = [schemas, lint, checkov, netpol, postgres, offsite, badInput, sealing, fuzz];
+const CHECKS: Check[] = [schemas, lint, checkov, netpol, postgres, offsite, badInput, sealing, fuzz, renovate];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
