@@ -8,6 +8,7 @@
 import { Check } from './check';
 import { badInput } from './bad-input';
 import { checkov } from './checkov';
+import { cnpg } from './cnpg';
 import { fuzz } from './fuzz';
 import { offsite } from './offsite';
 import { lint } from './lint';
@@ -17,7 +18,7 @@ import { renovate } from './renovate';
 import { schemas } from './schemas';
 import { sealing } from './sealing';
 
-const CHECKS: Check[] = [schemas, lint, checkov, netpol, postgres, offsite, badInput, sealing, fuzz, renovate];
+const CHECKS: Check[] = [schemas, lint, checkov, netpol, postgres, cnpg, offsite, badInput, sealing, fuzz, renovate];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -67,24 +67,30 @@ export function expectedKept(names: string[], keep: { daily: number; weekly: num
   });
 }
 
-interface Server {
+export interface Server {
   readonly root: string;
   readonly env: Record<string, string>;
   stop(): Promise<void>;
 }
 
-async function startServer(rclone: string, kind: 's3' | 'sftp', dir: string): Promise<Server> {
+/** An rclone server on 127.0.0.1 over a new folder of dir holding the bucket pi-backups; S3 takes the access keys given. */
+export async function startServer(
+  rclone: string,
+  kind: 's3' | 'sftp',
+  dir: string,
+  keys = { accessKeyId: 'verifyaccess', secretAccessKey: 'verifysecret' },
+): Promise<Server> {
   const root = path.join(dir, `${kind}-root`);
   fs.mkdirSync(path.join(root, 'pi-backups'), { recursive: true });
   const port = await freePort();
   let args: string[];
   let env: Record<string, string>;
   if (kind === 's3') {
-    args = ['serve', 's3', '--auth-key', 'verifyaccess,verifysecret', '--addr', `127.0.0.1:${port}`, root];
+    args = ['serve', 's3', '--auth-key', `${keys.accessKeyId},${keys.secretAccessKey}`, '--addr', `127.0.0.1:${port}`, root];
     env = {
       RCLONE_CONFIG_TARGET_ENDPOINT: `http://127.0.0.1:${port}`,
-      RCLONE_CONFIG_TARGET_ACCESS_KEY_ID: 'verifyaccess',
-      RCLONE_CONFIG_TARGET_SECRET_ACCESS_KEY: 'verifysecret',
+      RCLONE_CONFIG_TARGET_ACCESS_KEY_ID: keys.accessKeyId,
+      RCLONE_CONFIG_TARGET_SECRET_ACCESS_KEY: keys.secretAccessKey,
     };
   } else {
     const key = path.join(dir, 'hostkey');

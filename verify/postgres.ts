@@ -60,7 +60,7 @@ async function pgserverSitePackages(): Promise<string> {
 }
 
 /** Who runs initdb, the server and the init step, and how. */
-interface ServerUser {
+export interface ServerUser {
   readonly uid: number;
   readonly gid: number;
   run(file: string, args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv }): Promise<string>;
@@ -104,14 +104,14 @@ async function reachableBin(user: ServerUser, sitePackages: string, dir: string)
 }
 
 /** What every cluster of a run shares: the server user, its binaries, the entrypoint harness it can read. */
-interface Host {
+export interface Host {
   readonly user: ServerUser;
   readonly bin: string;
   readonly harness: string;
 }
 
 /** The host of a run, in its temporary folder. */
-async function prepareHost(root: string): Promise<Host> {
+export async function prepareHost(root: string): Promise<Host> {
   const sitePackages = await pgserverSitePackages();
   const user = await serverUser();
   fs.chmodSync(root, 0o711); // the server user goes through, to its own folders
@@ -156,7 +156,7 @@ const HOSTILE = [`'`, `"`, '\\', '$HOME', '$(id)', '`id`', ' ', `:'x'`, '%s', ';
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /** A new password: every character a quoting mistake trips on and random letters, shuffled, after a leading '-'. */
-function hostilePassword(): string {
+export function hostilePassword(): string {
   const tokens = [...HOSTILE, ...Array.from({ length: 12 }, () => ALNUM[crypto.randomInt(ALNUM.length)])];
   for (let i = tokens.length - 1; i > 0; i--) {
     const j = crypto.randomInt(i + 1);
@@ -166,7 +166,7 @@ function hostilePassword(): string {
 }
 
 /** Gives a file or folder to the server user, with a mode. */
-function giveTo(user: ServerUser, file: string, mode: number): void {
+export function giveTo(user: ServerUser, file: string, mode: number): void {
   fs.chmodSync(file, mode);
   if (process.getuid!() === 0) fs.chownSync(file, user.uid, user.gid);
 }
@@ -259,7 +259,7 @@ class Pod {
 // The server
 
 /** A system's running cluster and what the check knows of it. */
-interface Cluster {
+export interface Cluster {
   readonly system: string;
   readonly expected: DatabaseExpectations;
   readonly host: Host;
@@ -273,10 +273,12 @@ interface Cluster {
   readonly initEnv: Record<string, string>;
   /** The system's folder. */
   readonly dir: string;
+  /** The admin's password when it has no password file (CloudNativePG's superuser, given one for verify's own queries). */
+  readonly adminPassword?: string;
 }
 
 /** postgresql.conf lines: the container's settings, then this server's. */
-function configLines(settings: Array<[string, string]>): string {
+export function configLines(settings: Array<[string, string]>): string {
   return `\n${settings.map(([name, value]) => `${name} = '${value.replace(/'/g, "''")}'\n`).join('')}`;
 }
 
@@ -368,7 +370,13 @@ function overTcp(c: Cluster): Record<string, string> {
 }
 
 /** Runs sql as role over TCP, without TLS, refusing any authentication but SCRAM-SHA-256; resolves to psql's output. */
-function login(c: Cluster, role: string, sql: string, password = c.passwords.get(role) ?? '', database = c.database): Promise<string> {
+export function login(
+  c: Cluster,
+  role: string,
+  sql: string,
+  password = c.passwords.get(role) ?? (role === c.admin ? c.adminPassword : undefined) ?? '',
+  database = c.database,
+): Promise<string> {
   const env = {
     ...overTcp(c),
     PGDATABASE: database,
@@ -386,12 +394,12 @@ function login(c: Cluster, role: string, sql: string, password = c.passwords.get
 }
 
 /** What a failed command printed, from exec's error. */
-function printed(error: Error): string {
+export function printed(error: Error): string {
   return error.message.replace(/^[^]*? failed:\n/, '').trim();
 }
 
 /** The error of a run expected to fail (what the command printed, on one line), or undefined when it succeeded. */
-function refusal(run: Promise<unknown>): Promise<string | undefined> {
+export function refusal(run: Promise<unknown>): Promise<string | undefined> {
   return run.then(
     () => undefined,
     (error: Error) => printed(error).replace(/\n/g, ' '),
@@ -399,7 +407,7 @@ function refusal(run: Promise<unknown>): Promise<string | undefined> {
 }
 
 /** The findings and counts of the whole check. */
-class Findings {
+export class Findings {
   readonly problems: string[] = [];
   servers = 0;
   logins = 0;
@@ -446,7 +454,7 @@ class Findings {
  * Every role with a password file logs in with it over TCP with SCRAM, and not with a wrong
  * one; every stored verifier is SCRAM. Returns the count.
  */
-async function checkLogins(c: Cluster, f: Findings): Promise<number> {
+export async function checkLogins(c: Cluster, f: Findings): Promise<number> {
   let ok = 0;
   for (const role of c.passwords.keys()) {
     const who = await login(c, role, 'SELECT current_user').catch((e: Error) => e.message);
@@ -521,7 +529,7 @@ async function checkOwnership(c: Cluster, f: Findings): Promise<void> {
 }
 
 /** The role that owns the database, when not the admin: it creates, fills and drops its tables in public, and nothing beyond. */
-async function checkOwner(c: Cluster, f: Findings): Promise<void> {
+export async function checkOwner(c: Cluster, f: Findings): Promise<void> {
   const owner = c.expected.owner;
   if (owner === undefined) return;
   const made = await login(
@@ -604,14 +612,14 @@ async function checkLeastPrivilege(c: Cluster, f: Findings, objects: any[], role
 }
 
 /** The expected extensions exist, the absent ones do not. */
-async function checkExtensions(c: Cluster, f: Findings): Promise<void> {
+export async function checkExtensions(c: Cluster, f: Findings): Promise<void> {
   const names = (await login(c, c.admin, 'SELECT extname FROM pg_extension')).split('\n');
   for (const name of c.expected.extensions) f.expect(c, names.includes(name), `extension ${name} is missing`);
   for (const name of c.expected.absentExtensions) f.expect(c, !names.includes(name), `extension ${name} exists`);
 }
 
 /** Each service role: its schema first on its search_path, where its unqualified tables land. */
-async function checkOwnSchemas(c: Cluster, f: Findings): Promise<void> {
+export async function checkOwnSchemas(c: Cluster, f: Findings): Promise<void> {
   for (const [role, schema] of Object.entries(c.expected.services)) {
     const searchPath = await login(c, role, 'SHOW search_path');
     f.expect(c, searchPath.split(',')[0].trim() === schema, `${role} logs in with search_path ${searchPath}, not ${schema} first`);
@@ -626,7 +634,7 @@ async function checkOwnSchemas(c: Cluster, f: Findings): Promise<void> {
 }
 
 /** Each service role is denied the other schemas, CREATE in public, and creating roles and databases. */
-async function checkDenials(c: Cluster, f: Findings): Promise<void> {
+export async function checkDenials(c: Cluster, f: Findings): Promise<void> {
   for (const [role, schema] of Object.entries(c.expected.services)) {
     for (const other of Object.values(c.expected.services).filter((s) => s !== schema)) {
       await f.expectDenied(
@@ -659,7 +667,7 @@ async function checkDenials(c: Cluster, f: Findings): Promise<void> {
 }
 
 /** Where PUBLIC has no CONNECT, a login role granted nothing cannot connect. */
-async function checkClosedToPublic(c: Cluster, f: Findings): Promise<void> {
+export async function checkClosedToPublic(c: Cluster, f: Findings): Promise<void> {
   if (!c.expected.closedToPublic) return;
   const outsider = { role: 'verify_outsider', password: crypto.randomBytes(12).toString('hex') };
   await login(c, c.admin, `CREATE ROLE ${outsider.role} LOGIN PASSWORD '${outsider.password}'`);
@@ -709,7 +717,7 @@ async function checkNearest(c: Cluster, f: Findings, table: string, setup = ''):
 }
 
 /** The vector role stores vector(384) rows and finds the nearest through an HNSW index. */
-function checkVectorSearch(c: Cluster, f: Findings): Promise<void> {
+export function checkVectorSearch(c: Cluster, f: Findings): Promise<void> {
   return checkNearest(c, f, 'verify_embeddings', embeddingsSql('verify_embeddings'));
 }
 
@@ -737,12 +745,12 @@ function changes(before: unknown[] | null, after: unknown[] | null): string {
 }
 
 /** The SNAPSHOT of c, parsed. */
-async function snapshot(c: Cluster): Promise<Record<string, unknown[] | null>> {
+export async function snapshot(c: Cluster): Promise<Record<string, unknown[] | null>> {
   return JSON.parse(await login(c, c.admin, SNAPSHOT));
 }
 
 /** Records what differs between two snapshots, as changed by what. */
-function expectUnchanged(
+export function expectUnchanged(
   c: Cluster,
   f: Findings,
   what: string,
