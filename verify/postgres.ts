@@ -26,6 +26,7 @@ import { restoreArgs } from '../lib/restore';
 import { BACKUP_ROLE, EXPORTER_ROLE } from '../lib/secrets';
 import { toolCacheDir } from '../lib/tools';
 import { SYSTEMS } from '../app/registry';
+import { secretsReadBy } from '../app/secrets-hash';
 import { DatabaseExpectations } from '../charts/system';
 import { Check, REPO, exec, freePort, requireCommand, withTempDir } from './check';
 import { throughOffsite } from './offsite';
@@ -555,20 +556,6 @@ export async function checkOwner(c: Cluster, f: Findings): Promise<void> {
     login(c, owner, `COPY (SELECT 1) TO PROGRAM 'id'`),
     'to COPY to or from an external program',
   );
-}
-
-/** The names of the Secrets a pod template reads: env, envFrom and volumes (projected ones included). */
-function secretsReadBy(pod: any): Set<string> {
-  const names = new Set<string>();
-  for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
-    for (const e of container.env ?? []) if (e.valueFrom?.secretKeyRef) names.add(e.valueFrom.secretKeyRef.name);
-    for (const e of container.envFrom ?? []) if (e.secretRef) names.add(e.secretRef.name);
-  }
-  for (const v of pod.volumes ?? []) {
-    if (v.secret) names.add(v.secret.secretName);
-    for (const source of v.projected?.sources ?? []) if (source.secret) names.add(source.secret.name);
-  }
-  return names;
 }
 
 /**
