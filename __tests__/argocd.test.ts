@@ -156,9 +156,12 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
       const waveOf = (kind: string, component?: string) =>
         objects.filter((o) => o.kind === kind && (!component || o.metadata.labels['app.kubernetes.io/component'] === component)).map(wave);
       const first = [...waveOf('Namespace'), ...waveOf('NetworkPolicy'), ...waveOf('SealedSecret')];
-      const database = [...waveOf('StatefulSet'), ...waveOf('ConfigMap'), ...waveOf('Service', 'database')];
+      const database = [...waveOf('StatefulSet'), ...waveOf('ConfigMap', 'database'), ...waveOf('Service', 'database')];
       const apps = [...waveOf('Deployment'), ...waveOf('Service', 'api')];
       const ingress = waveOf('Ingress');
+      // The alerts and dashboard come last, with the Ingress (they watch what the earlier waves made).
+      for (const w of [...waveOf('PodMonitor'), ...waveOf('PrometheusRule'), ...waveOf('ConfigMap', 'monitoring')])
+        expect(w).toBeGreaterThan(Math.max(...apps));
       expect(Math.max(...first)).toBeLessThan(Math.min(...database));
       expect(Math.max(...database)).toBeLessThan(Math.min(...apps));
       if (ingress.length > 0) expect(Math.max(...apps)).toBeLessThan(Math.min(...ingress));

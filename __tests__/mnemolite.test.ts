@@ -5,6 +5,7 @@ import { parseEnvironment } from '../app/environment';
 import { synthesizeEnvironment } from '../app/synth';
 import { ConfigError } from '../lib/errors';
 import { mnemoliteSecrets } from '../systems/mnemolite/chart';
+import { PGVECTOR_IMAGE } from '../charts/constructs/postgres-config';
 
 const container = (objects: any[], kind: string, name: string) => find(objects, kind, name).spec.template.spec.containers[0];
 const CUSTOM_IMAGE = 'registry.home.arpa:5000/mnemo-postgres:17-partman-cron';
@@ -129,7 +130,7 @@ describe('MnemoLite configured', () => {
   test('asking the pgvector image for pg_cron is refused with the fix', () => {
     expect(() => parseEnvironment({ mnemolite: { postgres: { extensions: { pg_cron: true } } } }, 'config/prod.yaml')).toThrow(ConfigError);
     expect(() => parseEnvironment({ mnemolite: { postgres: { extensions: { pg_cron: true } } } }, 'config/prod.yaml')).toThrow(
-      'config/prod.yaml: mnemolite.postgres.extensions: pg_cron is not in pgvector/pgvector:0.8.1-pg17-bookworm: ' +
+      `config/prod.yaml: mnemolite.postgres.extensions: pg_cron is not in ${PGVECTOR_IMAGE}: ` +
         'set postgres.image to an image that provides them',
     );
   });

@@ -41,6 +41,9 @@ const offsite = (backup: string, check: string) => [
   ...dns(check),
 ];
 
+/** prod and ha have the database's metrics on: Prometheus (namespace monitoring) scrapes 9187. */
+const scraped = (db: string) => [`namespace:{"matchLabels":{"kubernetes.io/metadata.name":"monitoring"}} -> ${db}:9187/TCP`];
+
 /**
  * ha runs CloudNativePG (config/ha.yaml): no backup CronJob; the instances take 5432 and 8000 from
  * the operator and from each other, and reach DNS, the API server and the object store.
@@ -60,8 +63,8 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     const withoutBackup = BOOKSYNC.filter((l) => !l.startsWith('postgres-backup'));
     const expected =
       {
-        prod: [...BOOKSYNC, ...offsite('postgres-backup', 'postgres-offsite-check')],
-        ha: [...withoutBackup, ...cnpg('postgres')],
+        prod: [...BOOKSYNC, ...offsite('postgres-backup', 'postgres-offsite-check'), ...scraped('postgres')],
+        ha: [...withoutBackup, ...cnpg('postgres'), ...scraped('postgres')],
       }[env] ?? BOOKSYNC;
     expect(allowedConnections(objectsOf(env, 'booksync'))).toEqual([...expected].sort());
   });
@@ -74,7 +77,7 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
 describe('MnemoLite', () => {
   test('behind Traefik: the backend network is internal, the API is the only way in', () => {
     expect(allowedConnections(objectsOf('prod', 'mnemolite'))).toEqual(
-      [...MNEMOLITE_INGRESS, ...offsite('db-backup', 'db-offsite-check')].sort(),
+      [...MNEMOLITE_INGRESS, ...offsite('db-backup', 'db-offsite-check'), ...scraped('db')].sort(),
     );
   });
 

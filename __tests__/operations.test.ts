@@ -591,7 +591,9 @@ if (cmd === 'copyto') fs.writeFileSync(args[1], 'PGDMP from ' + args[0]);
     const unknown = await run('rotate', ['prod', 'booksync', 'booksync_admin', '--secrets-file', file]);
     expect([unknown.code, unknown.stderr]).toEqual([
       1,
-      expect.stringContaining('choose from postgres, booksync_auth, booksync_data, booksync_prediction, postgres_backup'),
+      expect.stringContaining(
+        'choose from postgres, booksync_auth, booksync_data, booksync_prediction, postgres_exporter, ' + 'postgres_backup',
+      ),
     ]);
     const noCert = await run('rotate', ['prod', 'booksync', 'booksync_auth', '--secrets-file', file]);
     expect([noCert.code, noCert.stderr]).toEqual([1, expect.stringContaining('give --cert')]);

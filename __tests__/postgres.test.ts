@@ -95,7 +95,9 @@ describe.each(cases)('%s/%s Postgres', (env, system) => {
 
   test('is reached through a Service of the same name on 5432, and governed by a headless one', () => {
     const service = find(objects, 'Service', sts.metadata.name);
-    expect(service.spec.ports).toEqual([expect.objectContaining({ port: 5432, targetPort: 'postgres' })]);
+    // 5432, and the exporter's 9187 when metrics are on (prod).
+    expect(service.spec.ports[0]).toEqual(expect.objectContaining({ port: 5432, targetPort: 'postgres' }));
+    expect(service.spec.ports.slice(1).map((p: any) => p.port)).toEqual(sts.spec.template.spec.containers.length > 1 ? [9187] : []);
     const governing = find(objects, 'Service', sts.spec.serviceName);
     expect(governing.spec.clusterIP).toBe('None');
     expect(governing.spec.selector).toEqual(service.spec.selector);

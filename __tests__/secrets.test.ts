@@ -84,9 +84,17 @@ describe('npm run secrets', () => {
       'db-booksync-prediction',
       'db-postgres',
       'db-postgres-backup',
+      'db-postgres-exporter',
       'postgres-offsite',
     ]);
-    expect(names('mnemolite')).toEqual(['db-mnemo', 'db-offsite', 'db-postgres', 'db-postgres-backup', 'mnemo-api-secrets']);
+    expect(names('mnemolite')).toEqual([
+      'db-mnemo',
+      'db-offsite',
+      'db-postgres',
+      'db-postgres-backup',
+      'db-postgres-exporter',
+      'mnemo-api-secrets',
+    ]);
     // The OpenAI key is optional: left empty, it is left out, and the API runs without it.
     expect(secrets.find((s) => s.metadata.name === 'mnemo-api-secrets').data).toEqual({});
     const env = parseEnvFile(fs.readFileSync(file, 'utf8'), file);

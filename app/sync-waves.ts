@@ -8,7 +8,7 @@
  *      by the StatefulSet controller with the pod, in this same wave: local-path binds on
  *      first consumer, so a claim in an earlier wave would wait forever.
  *   2  the APIs, the worker and the backup CronJob
- *   3  Ingress
+ *   3  Ingress, and the PodMonitor, alerts and dashboard
  * Secrets and SealedSecrets hold keys, and a Namespace holds the database's claims (deleting it
  * would delete them, and local-path then the data): Argo CD never prunes or deletes any of them.
  */
@@ -27,6 +27,7 @@ const WAVE_BY_COMPONENT: Record<string, number> = {
   worker: 2,
   backup: 2,
   ingress: 3,
+  monitoring: 3,
 };
 
 /** The wave of an object, from its app.kubernetes.io/component label. */

@@ -41,6 +41,8 @@ const KIND_PREFIX: Record<string, number> = {
   ScheduledBackup: 45,
   Middleware: 48,
   Ingress: 50,
+  PodMonitor: 52,
+  PrometheusRule: 52,
   AppProject: 55,
   Application: 60,
 };

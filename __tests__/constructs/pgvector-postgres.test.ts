@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { imageTag } from '../../charts/constructs/workload-identity';
 import { PgvectorPostgres, PgvectorPostgresProps } from '../../charts/constructs/pgvector-postgres';
 import { PGVECTOR_IMAGE } from '../../charts/constructs/postgres-config';
 import { postgresCpuSettings, postgresMemorySettings } from '../../charts/constructs/postgres-settings';
@@ -63,7 +64,7 @@ describe('PgvectorPostgres, minimal props', () => {
         'app.kubernetes.io/instance': 'sys',
         'app.kubernetes.io/component': 'database',
         'app.kubernetes.io/part-of': 'sys',
-        'app.kubernetes.io/version': '0.8.1-pg17-bookworm',
+        'app.kubernetes.io/version': imageTag(PGVECTOR_IMAGE),
         'app.kubernetes.io/managed-by': 'cdk8s',
       }),
     );

@@ -14,6 +14,18 @@ export const clusterSchema = z.strictObject({
   dns: z
     .strictObject({ namespace: dnsLabel.default('kube-system'), podLabels: podSelector.default({ 'k8s-app': 'kube-dns' }) })
     .prefault({}),
+  /** What watches the systems: prometheus-operator's objects, when the cluster runs it. */
+  monitoring: z
+    .strictObject({
+      /**
+       * Emit a PodMonitor, a PrometheusRule (the alerts) and a Grafana dashboard per system's
+       * database (its metrics must be on); off: the pods only carry prometheus.io/scrape annotations.
+       */
+      prometheusOperator: z.boolean().default(false),
+      /** Labels Prometheus selects its PodMonitors and rules by (kube-prometheus-stack: `release: <its name>`). */
+      labels: podSelector.default({}),
+    })
+    .prefault({}),
   /** HTTPS on every Ingress, with certificates from cert-manager. */
   tls: z
     .strictObject({

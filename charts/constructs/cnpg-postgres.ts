@@ -22,6 +22,7 @@ import { CloudnativePgConfig } from './cnpg-config';
 import { POSTGRES_PORT, DatabaseRole } from './postgres-common';
 import { PostgresConfig } from './postgres-config';
 import { postgresCpuSettings, postgresMemorySettings } from './postgres-settings';
+import { PostgresMonitoring } from './postgres-monitoring';
 import { SystemChart } from './system-chart';
 import { imageTag, selectorLabels, workloadLabels } from './workload-identity';
 
@@ -228,5 +229,9 @@ export class CnpgPostgres extends Construct {
         extensions: (props.extensions ?? ['vector']).map((name) => ({ name, ensure: 'present' })),
       },
     });
+
+    if (cluster.monitoring.prometheusOperator && props.config.metrics.enabled) {
+      new PostgresMonitoring(this, 'monitoring', { name: props.name, selector: selectorLabels(identity), engine: 'cloudnative-pg' });
+    }
   }
 }

@@ -18,6 +18,7 @@ import { Connection } from './backend-network';
 import { checkovSkip, kubeScoreIgnore, tagChecks } from './lint-exceptions';
 import { archAffinity, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, scratchVolume } from './pod-security';
 import { PostgresBackup } from './postgres-backup';
+import { PostgresMonitoring } from './postgres-monitoring';
 import {
   BACKUP_DIR,
   DatabaseRole,
@@ -180,6 +181,15 @@ export class PgvectorPostgres extends Construct {
       });
       this.sideWorkloads = [this.backup.name, ...(this.backup.checkName ? [this.backup.checkName] : [])];
       this.sideConnections = this.backup.connections;
+    }
+    if (cluster.monitoring.prometheusOperator && metrics.enabled) {
+      new PostgresMonitoring(this, 'monitoring', {
+        name: props.name,
+        selector: selectorLabels(identity),
+        engine: 'statefulset',
+        backupCronJob: this.backup?.name,
+        offsiteCheckCronJob: this.backup?.checkName,
+      });
     }
   }
 }
