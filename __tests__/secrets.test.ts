@@ -3,6 +3,8 @@
  * manifests on stdout; and no value from an env file anywhere in git or dist/.
  */
 import { execFile, execFileSync } from 'child_process';
+import { SECRETS_HASH } from '../app/secrets-hash';
+import { SealedStore, readSealedStore } from '../lib/sealing';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,7 +13,7 @@ import * as YAML from 'yaml';
 import { ensureEnvFile, parseEnvFile } from '../lib/secrets';
 import { readTree } from '../lib/dist';
 import { REPO, loadConfig } from './support/synth';
-import { allSecrets } from '../app/synth';
+import { allSecrets, synthesizeObjects } from '../app/synth';
 
 const run = promisify(execFile);
 const secretsCli = (...args: string[]) =>
@@ -142,5 +144,32 @@ describe('no secret value leaks', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the sealed-secrets hash on pod templates (npm run rotate rolls exactly the readers)', () => {
+  const hashes = (store: SealedStore) =>
+    Object.fromEntries(
+      [...synthesizeObjects(loadConfig('prod'), store)]
+        .flatMap(([, objects]) => objects)
+        .filter((o: any) => o.kind === 'Deployment')
+        .map((d: any) => [d.metadata.name, d.spec.template.metadata.annotations?.[SECRETS_HASH]]),
+    );
+  const store = readSealedStore(path.join(REPO, 'sealed', 'prod.yaml'))!;
+
+  test('every Deployment that reads a sealed Secret carries one; the same values give the same hashes', () => {
+    const first = hashes(store);
+    for (const [name, hash] of Object.entries(first)) expect([name, hash]).toEqual([name, expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    expect(hashes(store)).toEqual(first);
+  });
+
+  test("a new sealed value of booksync_auth's Secret changes auth-api's hash and no other", () => {
+    const before = hashes(store);
+    const rotated: SealedStore = structuredClone(store);
+    const password = rotated.secrets['booksync/db-booksync-auth'].password;
+    rotated.secrets['booksync/db-booksync-auth'].password = { ...password, ciphertext: `${password.ciphertext.slice(0, -4)}AAAA` };
+    const after = hashes(rotated);
+    const changed = Object.keys(before).filter((name) => before[name] !== after[name]);
+    expect(changed).toEqual(['auth-api']);
   });
 });
