@@ -23,7 +23,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readManifests } from '../lib/dist';
 import { restoreArgs } from '../lib/restore';
-import { BACKUP_ROLE, EXPORTER_ROLE } from '../lib/secrets';
+import { BACKUP_ROLE, EXPORTER_ROLE, ensureEnvFile, readEnvFile } from '../lib/secrets';
+import { loadEnvironment, sectionOf } from '../app/environment';
 import { toolCacheDir } from '../lib/tools';
 import { SYSTEMS } from '../app/registry';
 import { secretsReadBy } from '../app/secrets-hash';
@@ -419,6 +420,8 @@ export class Findings {
   workloadRoles = 0;
   /** Runs of a seed-era database's migration (each run twice). */
   migrations = 0;
+  /** Roles rotated by npm run rotate: the old password refused, the new one accepted. */
+  rotations = 0;
   roundTrips = 0;
   /** Round trips whose dump went through the off-node copy (S3 on 127.0.0.1) and back. */
   offsite = 0;
@@ -898,6 +901,81 @@ async function checkMigration(
   }
 }
 
+/** kubectl for npm run rotate: `exec … -- psql …` runs that psql against this server over TCP as the admin; the rest succeeds. */
+const FAKE_KUBECTL = `#!${process.execPath}
+const { spawnSync } = require('child_process');
+const argv = process.argv.slice(2);
+if (argv[0] === 'config') { process.stdout.write('verify-postgres\\n'); process.exit(0); }
+const i = argv.indexOf('--');
+if (argv.includes('exec') && argv[i + 1] === 'psql') {
+  const run = spawnSync(process.env.VERIFY_PSQL, argv.slice(i + 2), { stdio: 'inherit' });
+  process.exit(run.status === null ? 1 : run.status);
+}
+if (argv.includes('-f') && argv.includes('-')) require('fs').readFileSync(0);
+process.exit(0);
+`;
+
+/**
+ * npm run rotate, end to end on this server: the config in external mode (so nothing in dist/ is
+ * written), an env file with the role's current password, rotate --apply through a kubectl whose
+ * `exec … psql` reaches this server. Then the old password is refused and the env file's new one
+ * logs in; every other line of the env file is unchanged.
+ */
+async function checkRotation(c: Cluster, f: Findings): Promise<void> {
+  const role = Object.keys(c.expected.services)[0] ?? c.expected.owner;
+  if (!role) return;
+  const system = SYSTEMS.find((s) => s.name === c.system)!;
+  const dir = path.join(c.dir, 'rotate');
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'bin', 'kubectl'), FAKE_KUBECTL, { mode: 0o755 });
+  // prod's config in external mode: the same roles and Secrets, and no sealing or synth to do.
+  fs.mkdirSync(path.join(dir, 'config'));
+  const prod = fs.readFileSync(path.join(REPO, 'config', `${ENV}.yaml`), 'utf8').replace(/^( *mode:) sealed/m, '$1 external');
+  fs.writeFileSync(path.join(dir, 'config', `${ENV}.yaml`), prod);
+  const config = loadEnvironment(path.join(dir, 'config'), ENV);
+  const envFile = path.join(dir, `${ENV}.env`);
+  const { values } = ensureEnvFile(envFile, system.secrets(sectionOf(config, system)));
+  const spec = system.secrets(sectionOf(config, system)).find((s) => (s.data.username as { literal?: string })?.literal === role)!;
+  const key = (spec.data.password as { generated: string }).generated;
+  fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace(`${key}=${values[key]}`, `${key}=${c.passwords.get(role)}`));
+  const before = fs.readFileSync(envFile, 'utf8');
+  const args = ['--import', 'tsx', path.join(REPO, 'scripts', 'rotate.ts'), ENV, c.system, role, '--apply'];
+  const error = await refusal(
+    exec(process.execPath, [...args, '--config', path.join(dir, 'config'), '--secrets-file', envFile], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        ...overTcp(c),
+        PATH: `${path.join(dir, 'bin')}:${c.host.bin}:${process.env.PATH}`,
+        VERIFY_PSQL: path.join(c.host.bin, 'psql'),
+        PGUSER: c.admin,
+        PGPASSWORD: c.passwords.get(c.admin)!,
+        PGSSLMODE: 'disable',
+      },
+    }),
+  );
+  f.expect(c, error === undefined, `npm run rotate -- ${ENV} ${c.system} ${role} --apply fails: ${error}`);
+  if (error !== undefined) return;
+  const after = fs.readFileSync(envFile, 'utf8');
+  const changed = after.split('\n').filter((line, i) => line !== before.split('\n')[i]);
+  f.expect(
+    c,
+    changed.length === 1 && changed[0].startsWith(`${key}=`),
+    `rotate changed ${changed.length} lines of the env file, not ${key}'s alone`,
+  );
+  const fresh = readEnvFile(envFile)[key];
+  await f.expectRefused(
+    c,
+    `${role} with its password from before the rotation`,
+    login(c, role, 'SELECT 1'),
+    'password authentication failed',
+  );
+  const who = await login(c, role, 'SELECT current_user', fresh).catch(printed);
+  f.expect(c, who === role, `${role} cannot log in with its rotated password: ${who}`);
+  c.passwords.set(role, fresh);
+  f.rotations++;
+}
+
 /** A second run of the init files exits 0, changes nothing, and every role still logs in. */
 async function checkRerun(c: Cluster, f: Findings): Promise<void> {
   const before = await snapshot(c);
@@ -1142,6 +1220,7 @@ async function verifySystem(system: string, host: Host, dir: string, f: Findings
     await checkRerun(c, f);
     await checkMigrationIsNoOp(c, f);
     await checkBackupRestore(c, f, containerWith(objects, 'CronJob', 'KEEP'));
+    await checkRotation(c, f); // last: the pod's password file still holds the old value
   } finally {
     await stop();
   }
@@ -1165,6 +1244,7 @@ export const postgres: Check = {
         `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ` +
         `${f.permissions} permission checks, ${f.workloadRoles} workload roles none superuser/CREATEROLE/CREATEDB/BYPASSRLS ` +
         `and no workload reading an admin's Secret, ${f.migrations} seed-era database migrated (twice, idempotent), ` +
+        `${f.rotations} roles rotated by npm run rotate (old password refused, new one accepted), ` +
         `${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
         `${f.roundTrips} backup/restore round trips (${f.offsite} through the off-node copy; ` +
         `${f.tables} tables, ${f.rows} rows, checksums equal, ` +
