@@ -210,7 +210,9 @@ export function replaceEnvValue(file: string, key: string, value: string): void 
   const index = lines.findIndex((line) => line.replace(/\r$/, '').startsWith(`${key}=`));
   if (index < 0) throw new Error(`${file}: has no ${key}: run npm run secrets first`);
   lines[index] = `${key}=${value}${lines[index].endsWith('\r') ? '\r' : ''}`;
-  const temporary = `${file}.rotating-${process.pid}`;
-  fs.writeFileSync(temporary, lines.join('\n'), { mode: fs.statSync(file).mode & 0o777, flag: 'wx' });
-  fs.renameSync(temporary, file);
+  // A link stays a link: the file it points at is the one replaced.
+  const target = fs.realpathSync(file);
+  const temporary = `${target}.rotating-${process.pid}`;
+  fs.writeFileSync(temporary, lines.join('\n'), { mode: fs.statSync(target).mode & 0o777, flag: 'wx' });
+  fs.renameSync(temporary, target);
 }
