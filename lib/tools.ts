@@ -38,6 +38,13 @@ const kubernetesTool = (cmd: string, override: string): GoTool => ({
   ldflags: kubernetesVersion,
 });
 
+/** A Prometheus tool with the release version its Go module version stands for (v0.315.0 is 3.15.0) stamped in. */
+function prometheusTool(tool: GoTool): GoTool {
+  const [, minor, patch] = /^v0\.3(\d\d)\.(\d+)$/.exec(tool.version) ?? [];
+  if (minor === undefined) throw new Error(`${tool.pkg}: ${tool.version} is not a Prometheus 3.x module version (v0.3XX.Y)`);
+  return { ...tool, ldflags: `-s -X github.com/prometheus/common/version.Version=3.${Number(minor)}.${patch}` };
+}
+
 export const GO_TOOLS: Record<string, GoTool> = {
   // v0.36.0 is the last release under the bitnami-labs module path (v0.40 renamed it).
   kubeseal: { pkg: 'github.com/bitnami-labs/sealed-secrets/cmd/kubeseal', version: 'v0.36.0', override: 'KUBESEAL' },
@@ -65,10 +72,21 @@ export const GO_TOOLS: Record<string, GoTool> = {
     wrapper: 'tools/netpolicy',
     env: { GONOSUMDB: 'github.com/np-guard', GOFLAGS: '-mod=mod' },
   },
+  // Prometheus 3.15.0 (its Go module is tagged v0.3XX.Y for 3.XX.Y), built in a wrapper module:
+  // `go install …@v0.315.0` refuses a go.mod with replace and exclude directives, which
+  // tools/promtool/go.mod copies; v0.316.0 has none, but the proxy refuses three modules it requires.
+  // Built as Prometheus' release builds it (static), so `promtool --version` says 3.15.0.
+  promtool: prometheusTool({
+    pkg: 'github.com/prometheus/prometheus/cmd/promtool',
+    version: 'v0.315.0',
+    override: 'PROMTOOL',
+    wrapper: 'tools/promtool',
+    env: { CGO_ENABLED: '0' },
+  }),
 };
 
 export type ToolName =
-  'kubeseal' | 'rclone' | 'kubeconform' | 'kube-score' | 'netpolicy' | 'kube-apiserver' | 'kube-controller-manager' | 'kine';
+  'kubeseal' | 'rclone' | 'kubeconform' | 'kube-score' | 'netpolicy' | 'kube-apiserver' | 'kube-controller-manager' | 'kine' | 'promtool';
 
 export function toolCacheDir(): string {
   return process.env.PI_GITOPS_CACHE ?? path.join(os.homedir(), '.cache', 'pi-gitops');

@@ -5,6 +5,7 @@
  * summary line with its counts; any failure prints its findings and exits non-zero.
  * Tools are pinned and installed on first use (go install into ~/.cache/pi-gitops).
  */
+import { alerts } from './alerts';
 import { Check } from './check';
 import { badInput } from './bad-input';
 import { checkov } from './checkov';
@@ -18,7 +19,7 @@ import { renovate } from './renovate';
 import { schemas } from './schemas';
 import { sealing } from './sealing';
 
-const CHECKS: Check[] = [schemas, lint, checkov, netpol, postgres, cnpg, offsite, badInput, sealing, fuzz, renovate];
+const CHECKS: Check[] = [schemas, lint, alerts, checkov, netpol, postgres, cnpg, offsite, badInput, sealing, fuzz, renovate];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
