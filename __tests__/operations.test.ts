@@ -600,4 +600,22 @@ if (cmd === 'copyto') fs.writeFileSync(args[1], 'PGDMP from ' + args[0]);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
     expect(calls()).toEqual([]);
   });
+
+  test('restore --pitr --apply pauses Argo CD (absent here: tolerated), then applies the recovery Cluster; nothing else', async () => {
+    const noArgo: Rule = {
+      match: 'patch application',
+      stderr: 'Error from server (NotFound): applications.argoproj.io not found',
+      code: 1,
+    };
+    const result = await run('restore', ['ha', 'booksync', '--pitr', '2026-11-21T04:00:00Z', '--apply'], [CONTEXT, noArgo]);
+    expect(result.code).toBe(0);
+    const log = calls().filter((c) => c.argv[0] !== 'config');
+    expect(log.map((c) => c.argv.slice(0, 5))).toEqual([
+      ['-n', 'argocd', 'patch', 'application', 'pi-gitops-root'],
+      ['-n', 'argocd', 'patch', 'application', 'booksync'],
+      ['apply', '--server-side', '-f', expect.stringMatching(/postgres-pitr-20261121t040000z\.yaml$/)],
+    ]);
+    expect(fs.existsSync(log[2].argv[3])).toBe(false); // its temporary file removed
+    expect(result.stdout).toContain('postgres-pitr-20261121t040000z is recovering beside postgres');
+  });
 });

@@ -126,15 +126,15 @@ export function targetFor(config: EnvironmentConfig, env: string, system: string
   return restoreTarget(env, system, own, synthesizeArgoCd(env, config, objects), argocdNamespace ?? config.argocd.namespace);
 }
 
-/** The five steps, with their kubectl calls, for a target and a dump source. Pure. */
-export function restorePlan(t: RestoreTarget, source: DumpSource): RestorePlan {
-  const ns = (...args: string[]) => ['-n', t.namespace, ...args];
-  const inPod = (...args: string[]) => ns('exec', t.pod, '-c', 'postgres', '--', ...args);
-  const patch = (kind: string, name: string, spec: unknown) => ns('patch', kind, name, '--type', 'merge', '-p', JSON.stringify({ spec }));
-  const syncPolicy = (name: string, automated: unknown): PlanCommand => ({
+/**
+ * Sets an Application's automated sync policy (null pauses it); tolerates a cluster without Argo CD.
+ * The restore and --pitr pause with it, and the restore resumes with it.
+ */
+export function syncPolicyCommand(argocdNamespace: string, name: string, automated: unknown): PlanCommand {
+  return {
     argv: [
       '-n',
-      t.argocdNamespace,
+      argocdNamespace,
       'patch',
       'application',
       name,
@@ -145,9 +145,17 @@ export function restorePlan(t: RestoreTarget, source: DumpSource): RestorePlan {
     ],
     tolerate: {
       pattern: /NotFound|doesn't have a resource type/,
-      meaning: `no Application ${name} in ${t.argocdNamespace}: Argo CD is not used here, skipped`,
+      meaning: `no Application ${name} in ${argocdNamespace}: Argo CD is not used here, skipped`,
     },
-  });
+  };
+}
+
+/** The five steps, with their kubectl calls, for a target and a dump source. Pure. */
+export function restorePlan(t: RestoreTarget, source: DumpSource): RestorePlan {
+  const ns = (...args: string[]) => ['-n', t.namespace, ...args];
+  const inPod = (...args: string[]) => ns('exec', t.pod, '-c', 'postgres', '--', ...args);
+  const patch = (kind: string, name: string, spec: unknown) => ns('patch', kind, name, '--type', 'merge', '-p', JSON.stringify({ spec }));
+  const syncPolicy = (name: string, automated: unknown) => syncPolicyCommand(t.argocdNamespace, name, automated);
   const scale = (replicas: (d: RestoreTarget['deployments'][number]) => number): PlanCommand[] =>
     t.deployments.map((d) => ({ argv: ns('scale', 'deployment', d.name, `--replicas=${replicas(d)}`) }));
   const suspend = (suspended: boolean): PlanCommand[] => t.cronJobs.map((c) => ({ argv: patch('cronjob', c, { suspend: suspended }) }));

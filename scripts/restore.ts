@@ -34,6 +34,7 @@ import {
   RestorePlan,
   applicationsToPause,
   checkDumpName,
+  syncPolicyCommand,
   renderCommand,
   renderPlan,
   renderStep,
@@ -200,21 +201,13 @@ async function recoverToTime(
         `restore a dump instead (npm run restore -- ${env} ${system})`,
     );
   const recovery = pitrCluster(cluster, at);
-  const pause = applicationsToPause(synthesizeArgoCd(env, config, objects), system).map((a) => [
-    '-n',
-    argocdNamespace,
-    'patch',
-    'application',
-    a.name,
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({ spec: { syncPolicy: { automated: null } } }),
-  ]);
+  const pause = applicationsToPause(synthesizeArgoCd(env, config, objects), system).map((a) =>
+    syncPolicyCommand(argocdNamespace, a.name, null),
+  );
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pitr-')), `${recovery.metadata.name}.yaml`);
   fs.writeFileSync(file, Yaml.stringify(recovery));
   const steps: Array<{ title: string; argv: string[]; tolerate?: RegExp }> = [
-    ...pause.map((argv) => ({ title: "Pause Argo CD's automated sync", argv, tolerate: /NotFound/ })),
+    ...pause.map(({ argv, tolerate }) => ({ title: "Pause Argo CD's automated sync", argv, tolerate: tolerate?.pattern })),
     { title: `Create ${recovery.metadata.name} from the object store at ${at}`, argv: ['apply', '--server-side', '-f', file] },
   ];
   try {
