@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { PythonService } from '../charts/constructs/python-service';
 import { SYSTEMS } from '../app/registry';
-import { SMALL_RESOURCES, synth, testChart } from './support/construct-chart';
+import { minimalApi, synth, testChart } from './support/construct-chart';
 import { ENVIRONMENTS, objectsOf } from './support/synth';
 
 /** Whether a label selector selects the pods of a Deployment. */
@@ -59,15 +59,7 @@ test('for any replicas (0 to 20), PythonService gives a budget and a spread exac
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 20 }), (replicas) => {
       const chart = testChart();
-      new PythonService(chart, 'api', {
-        identity: { name: 'api', component: 'api', version: '1' },
-        image: 'a:1',
-        replicas,
-        env: {},
-        resources: SMALL_RESOURCES,
-        http: { port: 80, healthPath: '/' },
-        waitFor: { host: 'db', port: 5432, image: 'pg:17' },
-      });
+      new PythonService(chart, 'api', minimalApi('api', replicas));
       const objects = synth(chart);
       expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(replicas > 1);
       expectDrainable(objects);

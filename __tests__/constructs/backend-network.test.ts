@@ -1,7 +1,7 @@
 /** BackendNetwork alone: default deny, one policy per connected workload, DNS only for senders, every peer kind. */
 import { ANYWHERE, BackendNetwork, BackendNetworkProps, INTERNET, TRAEFIK } from '../../charts/constructs/backend-network';
 import { PythonService } from '../../charts/constructs/python-service';
-import { SMALL_RESOURCES, one, selects, synth, testChart } from '../support/construct-chart';
+import { minimalApi, one, selects, synth, testChart } from '../support/construct-chart';
 
 function build(props: BackendNetworkProps, cluster = {}) {
   const chart = testChart(cluster);
@@ -92,15 +92,7 @@ describe('BackendNetwork, all props', () => {
 
   test('a policy selects the pods of the PythonService of that name in the same system', () => {
     const chart = testChart();
-    new PythonService(chart, 'api', {
-      identity: { name: 'api', component: 'api', version: '1' },
-      image: 'a:1',
-      replicas: 1,
-      resources: SMALL_RESOURCES,
-      env: {},
-      http: { port: 8000, healthPath: '/' },
-      waitFor: { host: 'db', port: 5432, image: 'pg:17' },
-    });
+    new PythonService(chart, 'api', minimalApi('api'));
     new BackendNetwork(chart, 'network', { workloads: ['api'], connections: [{ from: TRAEFIK, to: 'api', port: 8000 }] });
     const objects = synth(chart);
     const labels = one(objects, 'Deployment').spec.template.metadata.labels;

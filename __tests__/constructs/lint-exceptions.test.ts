@@ -13,7 +13,7 @@ import {
   checkovSkip,
   kubeScoreIgnore,
 } from '../../charts/constructs/lint-exceptions';
-import { NO_INIT_SCRIPTS, SMALL_RESOURCES, postgresConfig, synth, testChart } from '../support/construct-chart';
+import { NO_INIT_SCRIPTS, minimalApi, postgresConfig, synth, testChart } from '../support/construct-chart';
 
 const CHECKS = Object.keys(KUBE_SCORE_REASONS) as KubeScoreCheck[];
 
@@ -43,15 +43,7 @@ describe('kubeScoreIgnore', () => {
       ['api', 1],
       ['web', 2], // spread over the nodes instead of pod anti-affinity
     ] as const) {
-      new PythonService(chart, name, {
-        identity: { name, component: 'api', version: '1' },
-        image: 'a:1',
-        replicas,
-        env: {},
-        resources: SMALL_RESOURCES,
-        http: { port: 80, healthPath: '/' },
-        waitFor: { host: 'db', port: 5432, image: 'pg:17' },
-      });
+      new PythonService(chart, name, minimalApi(name, replicas));
     }
     // A policy of pods an operator makes (CloudNativePG's instances), and one of pods in these manifests.
     new BackendNetwork(chart, 'net', {
@@ -136,12 +128,11 @@ describe('the Checkov skips the constructs put on their objects', () => {
     const config = postgresConfig({ image: images.db });
     new PgvectorPostgres(chart, 'db', { name: 'db', config, database: 'd', admin, initScriptsDir: NO_INIT_SCRIPTS });
     new PythonService(chart, 'app', {
+      ...minimalApi('app'),
       identity: { name: 'app', component: worker ? 'worker' : 'api', version: '1' },
       image: images.app,
-      replicas: 1,
       env: secretEnv ? { TOKEN: { secret: 's', key: 'k' } } : {},
-      resources: SMALL_RESOURCES,
-      ...(worker ? { execProbe: ['true'] } : { http: { port: 80, healthPath: '/' } }),
+      ...(worker ? { http: undefined, execProbe: ['true'] } : {}),
       waitFor: { host: 'db', port: 5432, image: images.db },
     });
     const out: Record<string, string[]> = {};

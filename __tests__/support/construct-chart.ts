@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { clusterSchema } from '../../charts/constructs/cluster-config';
 import { PGVECTOR_IMAGE, PostgresConfig, postgresSchema } from '../../charts/constructs/postgres-config';
 import { SystemChart } from '../../charts/constructs/system-chart';
+import { PythonServiceProps } from '../../charts/constructs/python-service';
 import { validateObjects } from '../../lib/k8s-validation';
 
 export const NAMESPACE = 'ns';
@@ -94,3 +95,16 @@ export const ARM64_TERMS = [{ matchExpressions: [{ key: 'kubernetes.io/arch', op
 
 /** An empty folder of init scripts, for a PgvectorPostgres whose system has none of its own. */
 export const NO_INIT_SCRIPTS = fs.mkdtempSync(path.join(os.tmpdir(), 'no-init-scripts-'));
+
+/** The smallest HTTP API a test needs, waiting for a database "db": props to spread and override. */
+export function minimalApi(name: string, replicas = 1): PythonServiceProps {
+  return {
+    identity: { name, component: 'api', version: '1' },
+    image: 'a:1',
+    replicas,
+    env: {},
+    resources: SMALL_RESOURCES,
+    http: { port: 8000, healthPath: '/' },
+    waitFor: { host: 'db', port: 5432, image: 'pg:17' },
+  };
+}
