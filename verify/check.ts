@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { toolCacheDir } from '../lib/tools';
 
 export interface Check {
   /** Short name, for `npm run verify -- <name>`. */
@@ -105,4 +106,24 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A pinned PyPI requirement ("checkov==3.3.30") in its own venv under the tool cache, pip-installed
+ * on first use and marked done only once installed (a failed install is redone next time).
+ * `python` is the interpreter the venv is made from; `env` is pip's (e.g. a pg_config on PATH).
+ */
+export async function pipVenv(requirement: string, options: { python?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const venv = path.join(toolCacheDir(), `venv-${requirement.replace(/\[[^\]]*\]/, '').replace('==', '-')}`);
+  const done = path.join(venv, '.installed');
+  if (!fs.existsSync(done)) {
+    const python = options.python ?? 'python3';
+    if (python === 'python3') requireCommand('python3', 'apt-get install python3 python3-venv');
+    console.error(`installing ${requirement} with pip (once; cached in ${venv})`);
+    fs.rmSync(venv, { recursive: true, force: true });
+    await exec(python, ['-m', 'venv', venv]);
+    await exec(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', requirement], { env: options.env });
+    fs.writeFileSync(done, '');
+  }
+  return venv;
 }

@@ -18,26 +18,15 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { readManifests } from '../lib/dist';
 import { listEnvironments } from '../lib/config-file';
-import { toolCacheDir } from '../lib/tools';
 import { CHECKOV_REASONS } from '../charts/constructs/lint-exceptions';
-import { Check, REPO, exec, requireCommand, run, withTempDir } from './check';
+import { Check, REPO, pipVenv, run, withTempDir } from './check';
 
 const CHECKOV_VERSION = '3.3.30';
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod']);
 
 /** The checkov executable of the cached venv, pip-installed on first use. */
 async function checkovBin(): Promise<string> {
-  const venv = path.join(toolCacheDir(), `venv-checkov-${CHECKOV_VERSION}`);
-  const done = path.join(venv, '.installed');
-  if (!fs.existsSync(done)) {
-    requireCommand('python3', 'apt-get install python3 python3-venv');
-    console.error(`installing checkov ${CHECKOV_VERSION} with pip (once; cached in ${venv})`);
-    fs.rmSync(venv, { recursive: true, force: true });
-    await exec('python3', ['-m', 'venv', venv]);
-    await exec(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `checkov==${CHECKOV_VERSION}`]);
-    fs.writeFileSync(done, '');
-  }
-  return path.join(venv, 'bin', 'checkov');
+  return path.join(await pipVenv(`checkov==${CHECKOV_VERSION}`), 'bin', 'checkov');
 }
 
 /** One result of Checkov's JSON report, the fields read here. */

@@ -31,9 +31,9 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readManifests } from '../lib/dist';
-import { ensureTool, toolCacheDir } from '../lib/tools';
+import { ensureTool } from '../lib/tools';
 import { SYSTEMS } from '../app/registry';
-import { Check, REPO, exec, freePort, requireCommand, withTempDir } from './check';
+import { Check, REPO, exec, freePort, pipVenv, withTempDir } from './check';
 import { Server, startServer as startS3 } from './offsite';
 import {
   Cluster,
@@ -151,23 +151,13 @@ function specOf(system: string, problems: string[]): Spec | undefined {
 // barman-cloud
 
 /** The cached venv with barman[cloud], pip-installed on first use with a Python the server user can run. */
-async function barmanVenv(pgBin: string): Promise<string> {
-  const venv = path.join(toolCacheDir(), `venv-barman-${BARMAN_VERSION}`);
-  const done = path.join(venv, '.installed');
-  if (!fs.existsSync(done)) {
-    // The system's Python when there is one: pyenv's lives under root's 0700 home, out of the server user's reach.
-    const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-    if (python === 'python3') requireCommand('python3', 'apt-get install python3 python3-venv');
-    console.error(`installing barman[cloud] ${BARMAN_VERSION} with pip (once; cached in ${venv})`);
-    fs.rmSync(venv, { recursive: true, force: true });
-    await exec(python, ['-m', 'venv', venv]);
-    // psycopg2 builds against pgserver's libpq (its pg_config first on PATH): gcc and Python's headers needed.
-    await exec(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `barman[cloud]==${BARMAN_VERSION}`], {
-      env: { ...process.env, PATH: `${pgBin}:${process.env.PATH}` },
-    });
-    fs.writeFileSync(done, '');
-  }
-  return venv;
+function barmanVenv(pgBin: string): Promise<string> {
+  // The system's Python when there is one: pyenv's lives under root's 0700 home, out of the server user's reach.
+  // psycopg2 builds against pgserver's libpq (its pg_config first on PATH): gcc and Python's headers needed.
+  return pipVenv(`barman[cloud]==${BARMAN_VERSION}`, {
+    python: fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3',
+    env: { ...process.env, PATH: `${pgBin}:${process.env.PATH}` },
+  });
 }
 
 /**

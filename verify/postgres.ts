@@ -25,11 +25,10 @@ import { readManifests } from '../lib/dist';
 import { restoreArgs } from '../lib/restore';
 import { BACKUP_ROLE, EXPORTER_ROLE, ensureEnvFile, readEnvFile } from '../lib/secrets';
 import { loadEnvironment, sectionOf } from '../app/environment';
-import { toolCacheDir } from '../lib/tools';
 import { SYSTEMS } from '../app/registry';
 import { secretsReadBy } from '../app/secrets-hash';
 import { DatabaseExpectations } from '../charts/system';
-import { Check, REPO, exec, freePort, requireCommand, withTempDir } from './check';
+import { Check, REPO, exec, freePort, pipVenv, requireCommand, withTempDir } from './check';
 import { throughOffsite } from './offsite';
 
 const ENV = 'prod';
@@ -45,16 +44,7 @@ const SOCKET_MOUNT = '/var/run/postgresql';
 
 /** site-packages of the cached venv with pgserver, pip-installed on first use. */
 async function pgserverSitePackages(): Promise<string> {
-  const venv = path.join(toolCacheDir(), `venv-pgserver-${PGSERVER_VERSION}`);
-  const done = path.join(venv, '.installed');
-  if (!fs.existsSync(done)) {
-    requireCommand('python3', 'apt-get install python3 python3-venv');
-    console.error(`installing pgserver ${PGSERVER_VERSION} with pip (once; cached in ${venv})`);
-    fs.rmSync(venv, { recursive: true, force: true });
-    await exec('python3', ['-m', 'venv', venv]);
-    await exec(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `pgserver==${PGSERVER_VERSION}`]);
-    fs.writeFileSync(done, '');
-  }
+  const venv = await pipVenv(`pgserver==${PGSERVER_VERSION}`);
   const lib = path.join(venv, 'lib');
   const python = fs.readdirSync(lib).find((d) => d.startsWith('python'));
   if (!python) throw new Error(`${venv}: no lib/python*/: remove it to reinstall`);
