@@ -6,6 +6,7 @@
  */
 import { parseEnvironment } from '../app/environment';
 import { pitrCluster, pitrTime } from '../app/pitr';
+import { CNPG_IMAGE } from '../charts/constructs/cnpg-config';
 import { SYNC_WAVE } from '../app/sync-waves';
 import { postgresCpuSettings, postgresMemorySettings } from '../charts/constructs/postgres-settings';
 import { ConfigError } from '../lib/errors';
@@ -149,6 +150,20 @@ describe('the engine configured', () => {
       );
     },
   );
+
+  test('by default: 3 instances and the pinned standard image, archiving under the Cluster name', () => {
+    const objects: any[] = objectsFor(
+      { booksync: { postgres: { ...cnpg, cloudnativePg: { ...cnpg.cloudnativePg, objectStore: store } } } },
+      'booksync',
+    );
+    const cluster = objects.find((o) => o.kind === 'Cluster');
+    expect([cluster.spec.instances, cluster.spec.imageName, cluster.spec.plugins[0].parameters.serverName]).toEqual([
+      3,
+      CNPG_IMAGE,
+      'postgres',
+    ]);
+    expect(objects.find((o) => o.kind === 'ScheduledBackup').spec.schedule).toBe('0 0 3 * * *');
+  });
 
   test('one instance: no PodDisruptionBudget, which would block every drain of its node', () => {
     const objects: any[] = objectsFor(
