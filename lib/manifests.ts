@@ -2,7 +2,7 @@
  * The manifests of a system folder (dist/<env>/<system>/): one object per file, named by
  * apply order, kind and name, and a kustomization listing them. Nothing here touches the disk.
  */
-import { Yaml } from 'cdk8s';
+import { manifestYaml } from './manifest-yaml';
 
 /**
  * The kustomization of a folder. Named without an extension, as kustomize and Argo CD allow,
@@ -66,10 +66,10 @@ export function systemFiles(objects: KubeObject[]): SystemFiles {
   for (const obj of objects) {
     const name = manifestFileName(obj);
     if (files.has(name)) throw new Error(`two objects would be written to ${name}: give them distinct names`);
-    files.set(name, Yaml.stringify(obj));
+    files.set(name, manifestYaml(obj));
   }
   const resources = [...files.keys()].sort();
   const sorted = new Map(resources.map((name) => [name, files.get(name)!]));
-  sorted.set(KUSTOMIZATION, Yaml.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
+  sorted.set(KUSTOMIZATION, manifestYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }));
   return sorted;
 }
