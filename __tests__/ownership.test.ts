@@ -154,6 +154,25 @@ describe('what synth finds in its own output', () => {
   });
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
+  test('a synth that changes nothing rewrites nothing; a file that differs by a byte gets the folder replaced', async () => {
+    const dist = path.join(work, 'dist');
+    const file = path.join(
+      dist,
+      'dev',
+      'argocd',
+      fs.readdirSync(path.join(dist, 'dev', 'argocd')).find((f) => f.endsWith('.yaml'))!,
+    );
+    const [folder, before] = [fs.statSync(dist), fs.statSync(file)];
+    expect((await synth()).code).toBe(0);
+    expect(fs.statSync(dist).ino).toBe(folder.ino);
+    expect(fs.statSync(file).mtimeMs).toBe(before.mtimeMs);
+    const content = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, content.replace(/\n$/, ' \n')); // a hand edit synth did not make
+    expect((await synth()).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(content);
+    expect(fs.statSync(dist).ino).not.toBe(folder.ino); // replaced whole, as any other change would be
+  });
+
   test('a link listed in a forged marker is refused, never followed: its target is not copied into dist/', async () => {
     const secret = path.join(work, 'outside-secret.txt');
     fs.writeFileSync(secret, 'TOP SECRET\n');

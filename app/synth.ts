@@ -174,7 +174,7 @@ export function synthCommand(args: string[], io: SynthIo, systems: readonly Syst
     configDir: values.config,
     sealedDir: values.sealed,
     environments: values.env,
-    previous: readTree(outDir),
+    previous: values.env.length > 0 ? readTree(outDir) : undefined, // kept only for the environments not chosen
     notify: (notice) => io.notify(`note: ${notice}`),
     systems,
   });

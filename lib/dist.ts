@@ -154,10 +154,21 @@ function removeStagedOnSignal(): void {
   }
 }
 
-/** Replaces `outDir` with exactly `tree` and its marker, after assertOwnedOutput. */
+/** Whether the files under `dir` are exactly `tree`, byte for byte. */
+function holds(dir: string, tree: Tree): boolean {
+  const current = readTree(dir);
+  return current.size === tree.size && [...tree].every(([file, content]) => current.get(file) === content);
+}
+
+/**
+ * Replaces `outDir` with exactly `tree` and its marker, after assertOwnedOutput; leaves it alone when it
+ * already holds exactly that (a synth that changed nothing rewrites nothing).
+ */
 export function writeTreeAtomically(outDir: string, tree: Tree, flag = '--out'): void {
   assertOwnedOutput(outDir, flag, new Set(tree.keys()));
   const target = path.resolve(outDir);
+  const marked = withMarker(tree);
+  if (holds(target, marked)) return;
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
   removeStagedOnSignal();
@@ -165,9 +176,11 @@ export function writeTreeAtomically(outDir: string, tree: Tree, flag = '--out'):
   staged.add(staging);
   fs.chmodSync(staging, 0o755); // mkdtemp makes it 0700; dist/ is for everyone to read
   try {
-    for (const [file, content] of withMarker(tree)) {
+    const folders = new Set<string>();
+    for (const [file, content] of marked) {
       const to = path.join(staging, file);
-      fs.mkdirSync(path.dirname(to), { recursive: true });
+      if (!folders.has(path.dirname(to))) fs.mkdirSync(path.dirname(to), { recursive: true });
+      folders.add(path.dirname(to));
       fs.writeFileSync(to, content, { flag: 'wx' });
     }
     const previous = fs.existsSync(target) ? staging.replace(/\.new-([^/]+)$/, '.old-$1') : undefined;
