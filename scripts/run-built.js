@@ -137,46 +137,53 @@ function build(onlyIfStale) {
   });
 }
 
-/** The cached code of `bundle` (its SHA-256), or undefined when there is none for this exact text. */
-function readCache(hash) {
+/** The cached code in `cache` made for the text whose SHA-256 is `hash`, or undefined when there is none for this exact text. */
+function readCache(cache, hash) {
   try {
-    const data = fs.readFileSync(CACHE);
+    const data = fs.readFileSync(cache);
     return data.subarray(0, hash.length).toString('latin1') === hash ? data.subarray(hash.length) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Runs build/synth.js as `require` would, compiled with the code cache; writes the cache when there was none to use. */
-function runBundle() {
+/**
+ * Runs the CommonJS file `bundle` as `require` would, compiled with the code cache `cache`; writes the cache
+ * when there was none to use. npm run bench loads its floor app (cdk8s alone) the same way.
+ */
+function runCached(bundle, cache) {
   const vm = require('vm');
-  const bytes = fs.readFileSync(BUNDLE);
+  const bytes = fs.readFileSync(bundle);
   const hash = require('crypto').createHash('sha256').update(bytes).digest('hex');
-  const cachedData = readCache(hash);
+  const cachedData = readCache(cache, hash);
   // Node's own CommonJS wrapper, on the first line as Node puts it: stack traces keep the bundle's line numbers.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${bytes.toString('utf8')}\n})`, {
-    filename: BUNDLE,
+    filename: bundle,
     cachedData,
   });
-  const bundle = { exports: {}, filename: BUNDLE, id: BUNDLE, loaded: false };
-  script.runInThisContext()(bundle.exports, require('module').createRequire(BUNDLE), bundle, BUNDLE, BUILD);
-  bundle.loaded = true;
+  const loaded = { exports: {}, filename: bundle, id: bundle, loaded: false };
+  script.runInThisContext()(loaded.exports, require('module').createRequire(bundle), loaded, bundle, path.dirname(bundle));
+  loaded.loaded = true;
   if (cachedData && !script.cachedDataRejected) return;
-  // After the synth, so the cache holds every function it compiled; written aside, then renamed into place.
-  const scratch = `${CACHE}.${process.pid}`;
+  // After the run, so the cache holds every function it compiled; written aside, then renamed into place.
+  const scratch = `${cache}.${process.pid}`;
   try {
     fs.writeFileSync(scratch, Buffer.concat([Buffer.from(hash, 'latin1'), script.createCachedData()]));
-    fs.renameSync(scratch, CACHE);
+    fs.renameSync(scratch, cache);
   } catch {
-    fs.rmSync(scratch, { force: true }); // a synth without a cache is only slower
+    fs.rmSync(scratch, { force: true }); // a run without a cache is only slower
   }
 }
 
-if (process.argv[2] === '--build' && process.argv.length === 3) {
+module.exports = { runCached };
+
+if (require.main !== module) {
+  // required for runCached: nothing to run
+} else if (process.argv[2] === '--build' && process.argv.length === 3) {
   process.exitCode = build(false);
 } else {
   // The common case, a fresh build, takes no lock: the stamp is written last, after every file.
   const fresh = isFresh(fingerprint()) || build(true) === 0;
-  if (fresh) runBundle();
+  if (fresh) runCached(BUNDLE, CACHE);
   else process.exitCode = 1;
 }
