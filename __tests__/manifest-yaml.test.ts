@@ -14,7 +14,7 @@ import { ENVIRONMENTS, loadConfig } from './support/synth';
 const PIECES = [
   ...['a', 'Z', 'db', 'x.y/z', '0', '17', '1.5', '-', ':', ' ', '#', '\n', '\t', '"', "'", '\\', '{', '[', ',', '|', '>'],
   ...['&', '*', '!', '@', '`', '?', '%', '=', '/', 'yes', 'no', 'n', 'Y', 'on', 'true', 'null', '~', '.inf', '---'],
-  ...['...', '1:20', '2001-12-14', '0x1F', '+1', '0o7', '1_000', ': ', ' #'],
+  ...['...', '1:20', '2001-12-14', '0x1F', '+1', '0o7', '1_000', ': ', ' #', '<<'],
 ];
 /** Rarer pieces the emitter always leaves to the library. */
 const RARE = ['é', '\r', '\u0007'];
@@ -33,6 +33,7 @@ const { value } = fc.letrec<{ value: unknown }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     { weight: 4, arbitrary: scalar },
     fc.array(tie('value'), { maxLength: 3 }),
+    fc.sparseArray(tie('value'), { maxLength: 3 }),
     fc.dictionary(text, tie('value'), { maxKeys: 4 }),
   ),
 }));
@@ -91,6 +92,9 @@ describe('manifest YAML', () => {
         return { a: shared, b: shared };
       })(),
     ],
+    ['the merge key, which the library writes plain as a key and as a value', { '<<': '<<', a: ['<<'] }],
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the case
+    ['a sequence with a hole (the library writes null there)', { a: [, 1], b: [1, , 2] }],
     ['a map that is not a plain object', { a: Object.assign(Object.create(null), { x: 1 }) }],
   ])('%s: as the library writes it, whole and each value alone, as a key, in a sequence and deeper', (_, object) => {
     const each = Object.entries(object as object).flatMap(([key, item]) => [

@@ -154,7 +154,7 @@ describe('what synth finds in its own output', () => {
   });
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  test('a synth that changes nothing rewrites nothing; a file that differs by a byte gets the folder replaced', async () => {
+  test('a synth that changes nothing rewrites nothing; a byte or a folder more gets the folder replaced', async () => {
     const dist = path.join(work, 'dist');
     const file = path.join(
       dist,
@@ -171,6 +171,10 @@ describe('what synth finds in its own output', () => {
     expect((await synth()).code).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toBe(content);
     expect(fs.statSync(dist).ino).not.toBe(folder.ino); // replaced whole, as any other change would be
+    // A folder synth did not make (empty, so nothing to lose) also differs: the next synth replaces dist/ without it.
+    fs.mkdirSync(path.join(dist, 'dev', 'stray', 'deeper'), { recursive: true });
+    expect((await synth()).code).toBe(0);
+    expect(fs.existsSync(path.join(dist, 'dev', 'stray'))).toBe(false);
   });
 
   test('a link listed in a forged marker is refused, never followed: its target is not copied into dist/', async () => {

@@ -154,10 +154,34 @@ function removeStagedOnSignal(): void {
   }
 }
 
-/** Whether the files under `dir` are exactly `tree`, byte for byte. */
+/**
+ * Whether `dir` is exactly what writing `tree` would make: the same files byte for byte, no other folder,
+ * and the top folder's mode. Anything unreadable counts as a difference.
+ */
 function holds(dir: string, tree: Tree): boolean {
-  const current = readTree(dir);
-  return current.size === tree.size && [...tree].every(([file, content]) => current.get(file) === content);
+  const folders = new Set(
+    [...tree.keys()].flatMap((file) => {
+      const parts = file.split(path.sep).slice(0, -1);
+      return parts.map((_, i) => parts.slice(0, i + 1).join(path.sep));
+    }),
+  );
+  try {
+    if ((fs.statSync(dir).mode & 0o777) !== 0o755) return false;
+    let files = 0;
+    for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      const rel = path.relative(dir, path.join(entry.parentPath, entry.name));
+      if (entry.isDirectory()) {
+        if (!folders.has(rel)) return false;
+        continue;
+      }
+      const content = tree.get(rel);
+      if (content === undefined || !fs.readFileSync(path.join(dir, rel)).equals(Buffer.from(content))) return false;
+      files++;
+    }
+    return files === tree.size;
+  } catch {
+    return false; // missing, or unreadable: written anew
+  }
 }
 
 /**

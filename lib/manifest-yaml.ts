@@ -42,7 +42,8 @@ const isMap = (value: unknown): value is Record<string, unknown> =>
 
 /** A one-line string: plain when the library writes it plain, else double-quoted when that needs no escape. */
 function inlineString(value: string): string {
-  if (DOCUMENT_MARKER.test(value)) throw UNSUPPORTED; // a newline is caught below: it is not printable ASCII
+  // A document marker changes how the library indents or quotes; '<<' it writes plain, as its merge key. A newline is caught below.
+  if (DOCUMENT_MARKER.test(value) || value === '<<') throw UNSUPPORTED;
   if (!NOT_PLAIN.test(value) && value !== '' && !OTHER_TAGS.some((test) => test.test(value))) {
     if (NOT_ASCII.test(value)) throw UNSUPPORTED;
     return value;
@@ -96,7 +97,8 @@ function map(value: Record<string, unknown>, indent: string, seen: Set<object>):
 }
 
 function sequence(value: unknown[], indent: string, seen: Set<object>): string {
-  return value.map((item) => `${indent}-${nested(item, indent, seen, true)}`).join('\n');
+  // Array.from, not map: a hole reaches nested() as undefined (the library writes null there), not skipped.
+  return Array.from(value, (item) => `${indent}-${nested(item, indent, seen, true)}`).join('\n');
 }
 
 /** The text of one manifest written here, or undefined when it has a shape left to the library. */
