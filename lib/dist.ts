@@ -154,19 +154,27 @@ function removeStagedOnSignal(): void {
   }
 }
 
-/**
- * Whether `dir` is exactly what writing `tree` would make: the same files byte for byte, no other folder,
- * and the top folder's mode. Anything unreadable counts as a difference.
- */
-function holds(dir: string, tree: Tree): boolean {
-  const folders = new Set(
+/** The mode of the output folder: dist/ is for everyone to read. */
+const OUTPUT_MODE = 0o755;
+
+/** Every folder the files of `tree` sit in, each after the folder above it ("dev", "dev/argocd", …). */
+function foldersOf(tree: Tree): Set<string> {
+  return new Set(
     [...tree.keys()].flatMap((file) => {
       const parts = file.split(path.sep).slice(0, -1);
       return parts.map((_, i) => parts.slice(0, i + 1).join(path.sep));
     }),
   );
+}
+
+/**
+ * Whether `dir` is exactly what writing `tree` would make: the same files byte for byte, no other folder,
+ * and the output folder's mode. Anything unreadable counts as a difference.
+ */
+function holds(dir: string, tree: Tree): boolean {
+  const folders = foldersOf(tree);
   try {
-    if ((fs.statSync(dir).mode & 0o777) !== 0o755) return false;
+    if ((fs.statSync(dir).mode & 0o777) !== OUTPUT_MODE) return false;
     let files = 0;
     for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
       const rel = path.relative(dir, path.join(entry.parentPath, entry.name));
@@ -198,15 +206,10 @@ export function writeTreeAtomically(outDir: string, tree: Tree, flag = '--out'):
   removeStagedOnSignal();
   const staging = fs.mkdtempSync(path.join(parent, `${path.basename(target)}.new-`));
   staged.add(staging);
-  fs.chmodSync(staging, 0o755); // mkdtemp makes it 0700; dist/ is for everyone to read
+  fs.chmodSync(staging, OUTPUT_MODE); // mkdtemp makes it 0700
   try {
-    const folders = new Set<string>();
-    for (const [file, content] of marked) {
-      const to = path.join(staging, file);
-      if (!folders.has(path.dirname(to))) fs.mkdirSync(path.dirname(to), { recursive: true });
-      folders.add(path.dirname(to));
-      fs.writeFileSync(to, content, { flag: 'wx' });
-    }
+    for (const folder of foldersOf(marked)) fs.mkdirSync(path.join(staging, folder));
+    for (const [file, content] of marked) fs.writeFileSync(path.join(staging, file), content, { flag: 'wx' });
     const previous = fs.existsSync(target) ? staging.replace(/\.new-([^/]+)$/, '.old-$1') : undefined;
     if (previous) fs.renameSync(target, previous);
     try {
