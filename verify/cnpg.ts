@@ -200,36 +200,17 @@ interface Store {
   readonly env: Record<string, string>;
 }
 
+/** Where every barman-cloud command reads and writes: the store's endpoint, bucket path and server name. */
+function storeArgs(s: Store): string[] {
+  return ['--endpoint-url', s.endpoint, '--cloud-provider', 'aws-s3', s.destination, s.serverName];
+}
 /** The options barman-cloud's Go builders give each command (archiver/command.go, backup/backup.go, command/commandbuilder.go). */
 function walArchiveArgs(s: Store): string[] {
-  return [
-    ...(s.walCompression ? [`--${s.walCompression}`] : []),
-    '--endpoint-url',
-    s.endpoint,
-    '--cloud-provider',
-    'aws-s3',
-    s.destination,
-    s.serverName,
-  ];
+  return [...(s.walCompression ? [`--${s.walCompression}`] : []), ...storeArgs(s)];
 }
 function backupArgs(s: Store, name: string): string[] {
-  return [
-    '--user',
-    SUPERUSER,
-    '--name',
-    name,
-    ...(s.dataCompression ? [`--${s.dataCompression}`] : []),
-    ...(s.jobs ? ['--jobs', String(s.jobs)] : []),
-    '--endpoint-url',
-    s.endpoint,
-    '--cloud-provider',
-    'aws-s3',
-    s.destination,
-    s.serverName,
-  ];
-}
-function readArgs(s: Store): string[] {
-  return ['--endpoint-url', s.endpoint, '--cloud-provider', 'aws-s3', s.destination, s.serverName];
+  const compression = s.dataCompression ? [`--${s.dataCompression}`] : [];
+  return ['--user', SUPERUSER, '--name', name, ...compression, ...(s.jobs ? ['--jobs', String(s.jobs)] : []), ...storeArgs(s)];
 }
 
 /** A command line as sh reads it (archive_command, restore_command), each word single-quoted. */
@@ -485,7 +466,7 @@ async function checkPitr(c: Cluster, f: Findings, i: Instance, s3: Server, barma
   // Nothing left for the backup's spread checkpoint (the ObjectStore asks no immediateCheckpoint) to pace over minutes.
   await superuser(i, 'CHECKPOINT', db);
   await asServer('barman-cloud-backup', backupArgs(store, `verify-${c.system}`), { PGHOST: i.socket, PGPORT: String(i.port) });
-  const list = JSON.parse(await asServer('barman-cloud-backup-list', ['--format', 'json', ...readArgs(store)]));
+  const list = JSON.parse(await asServer('barman-cloud-backup-list', ['--format', 'json', ...storeArgs(store)]));
   const backups: any[] = list.backups_list ?? [];
   counts.baseBackups += backups.length;
   f.expect(c, backups.length === 1, `barman-cloud-backup-list shows ${backups.length} backups, not 1`);
@@ -510,9 +491,9 @@ async function checkPitr(c: Cluster, f: Findings, i: Instance, s3: Server, barma
   counts.walSegments += archivedSegments(c, s3.root, store, f);
 
   const pgdata = path.join(serverDir(c.host, c.dir), 'restored');
-  await asServer('barman-cloud-restore', [...readArgs(store), backups[0].backup_id, pgdata]);
+  await asServer('barman-cloud-restore', [...storeArgs(store), backups[0].backup_id, pgdata]);
   const port = await freePort();
-  const restore = shell(['barman-cloud-wal-restore', ...readArgs(store)]);
+  const restore = shell(['barman-cloud-wal-restore', ...storeArgs(store)]);
   fs.appendFileSync(
     path.join(pgdata, 'postgresql.auto.conf'),
     configLines([
