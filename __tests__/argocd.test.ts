@@ -156,7 +156,9 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
       const waveOf = (kind: string, component?: string) =>
         objects.filter((o) => o.kind === kind && (!component || o.metadata.labels['app.kubernetes.io/component'] === component)).map(wave);
       const first = [...waveOf('Namespace'), ...waveOf('NetworkPolicy'), ...waveOf('SealedSecret')];
-      const database = [...waveOf('StatefulSet'), ...waveOf('ConfigMap', 'database'), ...waveOf('Service', 'database')];
+      // Postgres on either engine: every object labelled as the database (a StatefulSet or a Cluster and what goes with it).
+      const database = objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'database').map(wave);
+      expect([database.length > 0, first.length > 0]).toEqual([true, true]);
       const apps = [...waveOf('Deployment'), ...waveOf('Service', 'api')];
       const ingress = waveOf('Ingress');
       // The alerts and dashboard come last, with the Ingress (they watch what the earlier waves made).

@@ -14,6 +14,8 @@ import { resolveSecretData } from '../lib/secrets';
 import { loadConfig, objectsFor, objectsOf, secretsOf } from './support/synth';
 
 const SYSTEM_DB = { booksync: 'postgres', mnemolite: 'db' } as const;
+/** The service roles each system gets a DatabaseRole for (MnemoLite's one role owns the database: initdb makes it). */
+const SERVICE_ROLES = { booksync: ['booksync_auth', 'booksync_data', 'booksync_prediction'], mnemolite: [] } as const;
 const wave = (o: any) => Number(o.metadata.annotations[SYNC_WAVE]);
 
 describe.each(Object.entries(SYSTEM_DB))('ha/%s on CloudNativePG', (system, name) => {
@@ -73,6 +75,7 @@ describe.each(Object.entries(SYSTEM_DB))('ha/%s on CloudNativePG', (system, name
 
   test('the roles: login, no superuser, CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS, passwords from their Secrets', () => {
     const secrets = new Set(secretsOf(loadConfig('ha'), system).map((s) => s.name));
+    expect(one('DatabaseRole').map((r) => r.spec.name)).toEqual(SERVICE_ROLES[system as keyof typeof SERVICE_ROLES]);
     for (const role of one('DatabaseRole')) {
       expect(role.spec).toMatchObject({
         cluster: { name },
@@ -80,6 +83,7 @@ describe.each(Object.entries(SYSTEM_DB))('ha/%s on CloudNativePG', (system, name
         superuser: false,
         createdb: false,
         createrole: false,
+        replication: false,
         bypassrls: false,
       });
       expect(secrets.has(role.spec.passwordSecret.name)).toBe(true);
@@ -125,7 +129,7 @@ describe('the engine configured', () => {
     );
   });
 
-  test('with the statefulset off-node copy, or pg_partman on MnemoLite, refused', () => {
+  test('with the statefulset off-node copy, or pg_cron on MnemoLite, refused', () => {
     const offsite = {
       enabled: true,
       target: { type: 's3', endpoint: 'https://s3.example', bucket: 'b' },
