@@ -75,3 +75,16 @@ test('with prometheus-operator on but metrics off, nothing is emitted (there wou
   const objects: any[] = objectsFor({ cluster: { monitoring: { prometheusOperator: true } } }, 'booksync');
   expect(objects.filter((o) => ['PodMonitor', 'PrometheusRule'].includes(o.kind))).toEqual([]);
 });
+
+test("a configured label never replaces the project's own (the component sets the sync wave)", () => {
+  const labels = { release: 'kube-prometheus-stack', 'app.kubernetes.io/component': 'api', 'app.kubernetes.io/part-of': 'x' };
+  const raw = { cluster: { monitoring: { prometheusOperator: true, labels } }, booksync: { postgres: { metrics: { enabled: true } } } };
+  const objects: any[] = objectsFor(raw, 'booksync');
+  const monitoring = objects.filter((o) => ['PodMonitor', 'PrometheusRule'].includes(o.kind));
+  expect(monitoring).toHaveLength(2);
+  for (const o of monitoring) {
+    expect(o.metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(o.metadata.labels['app.kubernetes.io/component']).toBe('monitoring');
+    expect(o.metadata.labels['app.kubernetes.io/part-of']).not.toBe('x');
+  }
+});

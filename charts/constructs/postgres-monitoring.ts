@@ -32,13 +32,19 @@ interface Alert {
 }
 
 const HOURS_26 = '26 * 3600';
+/**
+ * The newest base backup in the object store, from the Barman Cloud plugin's sidecar on each instance. The in-core
+ * cnpg_collector_last_available_backup_timestamp stays 0 under plugin backups (CloudNativePG 1.26 and later).
+ */
+const PLUGIN_BACKUP_TIME = 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp';
 
 export class PostgresMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: PostgresMonitoringProps) {
     super(scope, id);
     const chart = SystemChart.of(this);
     const ns = chart.namespace!; // a SystemChart always has its namespace
-    const labels = { ...systemLabels(chart.system, 'monitoring'), ...chart.cluster.monitoring.labels };
+    // The configured labels (what Prometheus selects on) never replace the project's own, which set the sync wave.
+    const labels = { ...chart.cluster.monitoring.labels, ...systemLabels(chart.system, 'monitoring') };
     const sel = (extra = '') => `{namespace="${ns}"${extra}}`;
     const cnpg = props.engine === 'cloudnative-pg';
     const cronAge = (cronJob: string) => `time() - kube_cronjob_status_last_successful_time${sel(`, cronjob="${cronJob}"`)}`;
@@ -54,7 +60,7 @@ export class PostgresMonitoring extends Construct {
         ? [
             {
               alert: 'PostgresBackupTooOld',
-              expr: `time() - cnpg_collector_last_available_backup_timestamp${sel()} > ${HOURS_26}`,
+              expr: `time() - max by (namespace) (${PLUGIN_BACKUP_TIME}${sel()}) > ${HOURS_26}`,
               for: '10m',
               severity: 'critical' as const,
               summary: `The newest base backup of ${ns} in the object store is more than 26 hours old.`,
@@ -176,7 +182,7 @@ function dashboard(system: string, ns: string, cnpg: boolean): object {
         5,
         'Age of the newest backup',
         cnpg
-          ? `time() - cnpg_collector_last_available_backup_timestamp${sel}`
+          ? `time() - max(${PLUGIN_BACKUP_TIME}${sel})`
           : `time() - max(kube_cronjob_status_last_successful_time${sel})`,
         's',
       ),
