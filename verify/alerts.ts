@@ -6,13 +6,14 @@
  *   `spec` (the rule groups) written to a rule file, and `promtool check rules --lint=all
  *   --lint-fatal` must find no problem in any of them; none at all fails the check, so it
  *   never passes on nothing;
- * - each system's `alerts.test.yaml` (beside its index.ts) is a promtool rule test whose
- *   `covers: { env: <env> }` names the environment it tests: the key is stripped, `rule_files`
+ * - each system's `alerts.test.yaml` and `alerts.<env>.test.yaml` (beside its index.ts) are promtool
+ *   rule tests whose `covers: { env: <env> }` names the environment each tests: the key is stripped, `rule_files`
  *   is written at run time (the system's PrometheusRules of that env, their annotations
  *   dropped: names, labels and expressions are the contract, the summaries are prose), and
  *   `promtool test rules` must pass. Every alert of those rules needs a case where it fires and
  *   one where it does not, and a case may name no alert the rules lack (it would pass on
- *   nothing). A system with a PrometheusRule in dist/ and no test fails.
+ *   nothing). A PrometheusRule of dist/<env>/<system>/ that no test file of the system covers fails
+ *   (the engines' rules differ: prod's are not ha's).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -23,6 +24,8 @@ import { readManifests } from '../lib/dist';
 import { SYSTEMS } from '../app/registry';
 
 export const TEST_FILE = 'alerts.test.yaml';
+/** A system's alert test files: alerts.test.yaml, or alerts.<env>.test.yaml for another environment. */
+const TEST_FILES = /^alerts(\.[a-z0-9][-a-z0-9]*)?\.test\.yaml$/;
 
 /** One PrometheusRule of dist/, its groups written to a rule file. */
 interface RuleFile {
@@ -182,26 +185,38 @@ export async function checkAlerts(dist: string, systems: { name: string; dir: st
     let groups = 0;
     let cases = 0;
     for (const system of systems) {
-      const source = path.join(system.dir, TEST_FILE);
-      if (!fs.existsSync(source)) {
-        if (rules.some((r) => r.folder === system.name))
-          failures.push(`${path.relative(REPO, source)} is missing: ${system.name} has a PrometheusRule in dist/ and no unit test`);
-        continue;
+      const sources = fs.existsSync(system.dir)
+        ? fs
+            .readdirSync(system.dir)
+            .filter((f) => TEST_FILES.test(f))
+            .sort()
+        : [];
+      const covered = new Set<string>();
+      for (const name of sources) {
+        const source = path.join(system.dir, name);
+        try {
+          const test = prepareTest(system.name, source, rules, tmp);
+          if (covered.has(test.env)) throw new Error(`${path.relative(REPO, source)}: a second test file covering ${test.env}`);
+          covered.add(test.env);
+          const result = await run(promtool.binary, ['test', 'rules', test.file]);
+          if (result.code !== 0)
+            throw new Error(`promtool test rules ${path.relative(REPO, source)} (exit ${result.code}):\n${output(result)}`);
+          testFiles++;
+          groups += test.groups;
+          cases += test.cases;
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
       }
-      try {
-        const test = prepareTest(system.name, source, rules, tmp);
-        const result = await run(promtool.binary, ['test', 'rules', test.file]);
-        if (result.code !== 0)
-          throw new Error(`promtool test rules ${path.relative(REPO, source)} (exit ${result.code}):\n${output(result)}`);
-        testFiles++;
-        groups += test.groups;
-        cases += test.cases;
-      } catch (error) {
-        failures.push((error as Error).message);
+      for (const env of new Set(rules.filter((r) => r.folder === system.name).map((r) => r.env))) {
+        if (!covered.has(env))
+          failures.push(
+            `dist/${env}/${system.name} has a PrometheusRule and no unit test covers it: ` +
+              `add ${path.relative(REPO, path.join(system.dir, `alerts.${env}.test.yaml`))} with covers: { env: ${env} }`,
+          );
       }
     }
     if (failures.length > 0) throw new Error(failures.join('\n'));
-    if (testFiles === 0) throw new Error(`no ${TEST_FILE} in any system's folder`);
 
     const envs = [...new Set(rules.map((r) => r.env))].join(', ');
     return (
@@ -214,7 +229,7 @@ export async function checkAlerts(dist: string, systems: { name: string; dir: st
 export const alerts: Check = {
   name: 'alerts',
   description:
-    "promtool check rules finds no problem in any PrometheusRule of dist/, and every system's alerts.test.yaml passes promtool test rules",
+    "promtool check rules finds no problem in any PrometheusRule of dist/, and every system's alert tests pass promtool test rules",
   run: async () => {
     const binary = ensureTool('promtool', (line) => console.error(line));
     const version = (await exec(binary, ['--version'])).match(/version (\S+)/)?.[1] ?? 'of unknown version';
