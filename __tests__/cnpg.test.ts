@@ -181,13 +181,16 @@ describe('the engine configured', () => {
 describe('npm run restore --pitr: the recovery Cluster', () => {
   const [cluster] = objectsOf('ha', 'booksync').filter((o) => o.kind === 'Cluster') as any[];
 
-  test.each(['yesterday', '2026-11-21', '2026-11-21T04:00:00', '2999-01-01T00:00:00Z', '2026-13-01T00:00:00Z'])(
+  // A day or hour that does not exist is refused, not rolled over into the next (Date.parse would recover to March 2nd).
+  const unreal = ['2025-02-30T04:00:00Z', '2026-02-29T04:00:00Z', '2026-11-21T24:30:00Z', '2026-11-21T04:60:00Z'];
+  test.each(['yesterday', '2026-11-21', '2026-11-21T04:00:00', '2999-01-01T00:00:00Z', '2026-13-01T00:00:00Z', ...unreal])(
     '%s is refused, naming the flag',
     (at) => expect(() => pitrTime(at)).toThrow(/^--pitr /),
   );
 
   test('a time with a zone is taken as UTC', () => {
     expect(pitrTime('2026-11-21 04:00:00+01:00')).toBe('2026-11-21T03:00:00Z');
+    expect(pitrTime('2024-02-29T23:59:59Z')).toBe('2024-02-29T23:59:59Z'); // a real leap day
   });
 
   test('beside the running Cluster: recovered from its archive at the time, archiving under its own name, the rest the same', () => {

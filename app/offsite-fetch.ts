@@ -7,6 +7,7 @@
 import { execFile } from 'child_process';
 import { allSecrets } from './synth';
 import { AnyEnvironmentConfig } from './environment';
+import { isRealTime } from '../lib/cli';
 import { ConfigError } from '../lib/errors';
 import { KubeObject } from '../lib/manifests';
 import { EnvValues, resolveSecretData } from '../lib/secrets';
@@ -69,7 +70,7 @@ export function dumpsOf(listing: string): string[] {
 
 /** --at as the dumps' own stamp (YYYYMMDDTHHMMSSZ), refused before anything is read when it is not a time. */
 export function atStamp(at: string): string {
-  const time = /^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/.test(at) ? Date.parse(at) : NaN;
+  const time = /^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/.test(at) && isRealTime(at) ? Date.parse(at) : NaN;
   if (Number.isNaN(time)) throw new ConfigError(`--at ${JSON.stringify(at)}: not a time: write one such as 2026-11-21T04:00:00Z`);
   return new Date(time)
     .toISOString()

@@ -6,15 +6,17 @@
  * (the plugin refuses an archive that is not empty). Everything else (instances, resources,
  * affinity, storage, parameters, labels) is the system's Cluster's.
  */
+import { isRealTime } from '../lib/cli';
 import { ConfigError } from '../lib/errors';
 import { KubeObject } from '../lib/manifests';
 import { BARMAN_PLUGIN } from '../charts/constructs/cnpg-postgres';
 
 /** The time as RFC 3339 UTC, which recoveryTarget.targetTime takes; refused (naming the flag) unless it is one. */
 export function pitrTime(at: string): string {
-  const time = /^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})$/.test(at)
-    ? Date.parse(at.replace(' ', 'T'))
-    : NaN;
+  const time =
+    /^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})$/.test(at) && isRealTime(at)
+      ? Date.parse(at.replace(' ', 'T'))
+      : NaN;
   if (Number.isNaN(time))
     throw new ConfigError(`--pitr ${JSON.stringify(at)}: not a time with its zone: write one such as 2026-11-21T04:00:00Z`);
   if (time > Date.now()) throw new ConfigError(`--pitr ${at}: in the future: the archive ends now`);

@@ -37,3 +37,21 @@ export function confinedPath(value: string, flag: string, home: string): string 
   }
   return value;
 }
+
+/**
+ * Whether the date and clock of a flag's time exist ("2025-02-30" and "25:00" do not): Date.parse rolls them
+ * over into the next month or day instead of refusing them.
+ */
+export function isRealTime(at: string): boolean {
+  const [, y, mo, d, h = '0', mi = '0', s = '0'] = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(at) ?? [];
+  if (y === undefined) return false;
+  const t = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+  return (
+    t.getUTCFullYear() === Number(y) &&
+    t.getUTCMonth() === Number(mo) - 1 &&
+    t.getUTCDate() === Number(d) &&
+    t.getUTCHours() === Number(h) &&
+    t.getUTCMinutes() === Number(mi) &&
+    t.getUTCSeconds() === Number(s)
+  );
+}
