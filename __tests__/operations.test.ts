@@ -14,7 +14,7 @@ import { claimRow, cronJobRow, deploymentRow, formatAge, restartsOf, statefulSet
 import { REPO, loadConfig, objectsOf } from './support/synth';
 import { parseEnvironment } from '../app/environment';
 import { KubeObject } from '../lib/manifests';
-import { ensureEnvFile } from '../lib/secrets';
+import { ensureEnvFile, scramVerifier } from '../lib/secrets';
 import { allSecrets } from '../app/synth';
 
 const planOf = (env: string, system: string, source = {}) => restorePlan(targetFor(loadConfig(env), env, system), source);
@@ -488,6 +488,8 @@ if (cmd === 'copyto') fs.writeFileSync(args[1], 'PGDMP from ' + args[0]);
     expect(late.stderr).toContain('the oldest dump on the target is booksync-20261119T033000Z.dump');
     const garbage = await run('restore', ['prod', 'booksync', '--offsite', '--at', 'yesterday'], [], true, rcloneEnv);
     expect(garbage).toMatchObject({ code: 1, stderr: '--at "yesterday": not a time: write one such as 2026-11-21T04:00:00Z\n' });
+    const unreal = await run('restore', ['prod', 'booksync', '--offsite', '--at', '2026-02-30'], [], true, rcloneEnv);
+    expect(unreal).toMatchObject({ code: 1, stderr: '--at "2026-02-30": not a time: write one such as 2026-11-21T04:00:00Z\n' });
   });
 
   test('restore --apply stops at the first failing command and says how to bring the system back', async () => {
@@ -578,13 +580,33 @@ if (cmd === 'copyto') fs.writeFileSync(args[1], 'PGDMP from ' + args[0]);
       ['apply', '-f', '-'],
       ['-n', 'booksync', 'rollout', 'restart', 'deployment/auth-api'],
     ]);
-    expect(log[0].stdin).toBe(`ALTER ROLE "booksync_auth" PASSWORD '${password}';\n`);
+    // The verifier of the new password, never the password: PostgreSQL logs a failing statement whole.
+    const verifier = /^ALTER ROLE "booksync_auth" PASSWORD '(SCRAM-SHA-256\$4096:([A-Za-z0-9+/=]+)\$[A-Za-z0-9+/=:]+)';\n$/.exec(
+      log[0].stdin!,
+    );
+    expect(verifier).not.toBeNull();
+    expect(verifier![1]).toBe(scramVerifier(password, Buffer.from(verifier![2], 'base64')));
+    expect(verifier![1]).not.toBe(scramVerifier(`${password}x`, Buffer.from(verifier![2], 'base64')));
+    expect(log[0].stdin).not.toContain(password);
     expect(log[1].stdin).toContain(Buffer.from(password).toString('base64'));
     for (const c of log) expect(c.argv.join(' ')).not.toContain(password);
     expect(result.stdout + result.stderr).not.toContain(password);
   });
 
-  test('rotate refuses an unknown role, and sealed mode without --cert, before the env file changes', async () => {
+  test('rotate without --apply, when Postgres needs the cluster: the plan printed, nothing written, nothing run', async () => {
+    const file = path.join(dir, 'dev.env');
+    ensureEnvFile(file, allSecrets(loadConfig('dev')));
+    const before = fs.readFileSync(file, 'utf8');
+    const result = await run('rotate', ['dev', 'booksync', 'booksync_auth', '--secrets-file', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('nothing was changed');
+    expect(result.stdout).toContain('exec -i postgres-0 -c postgres -- psql');
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    expect(calls()).toEqual([]);
+  });
+
+  // Before the env file changes: an unknown role, sealed mode without --cert or with a file that is not one, a role with a newline.
+  test('rotate refuses bad input before the env file changes', async () => {
     const file = path.join(dir, 'prod.env');
     ensureEnvFile(file, allSecrets(loadConfig('prod')));
     const before = fs.readFileSync(file, 'utf8');
@@ -597,6 +619,11 @@ if (cmd === 'copyto') fs.writeFileSync(args[1], 'PGDMP from ' + args[0]);
     ]);
     const noCert = await run('rotate', ['prod', 'booksync', 'booksync_auth', '--secrets-file', file]);
     expect([noCert.code, noCert.stderr]).toEqual([1, expect.stringContaining('give --cert')]);
+    // A --cert kubeseal could not use is refused here, not by the sealing after the env file changed.
+    const badCert = await run('rotate', ['prod', 'booksync', 'booksync_auth', '--secrets-file', file, '--cert', file]);
+    expect([badCert.code, badCert.stderr]).toEqual([1, expect.stringContaining('not a certificate')]);
+    const newline = await run('rotate', ['prod', 'booksync', 'booksync_auth\nx', '--secrets-file', file]);
+    expect([newline.code, newline.stderr.trim().split('\n')]).toEqual([1, [expect.stringContaining('"booksync_auth\\nx"')]]);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
     expect(calls()).toEqual([]);
   });

@@ -5,13 +5,13 @@
  * dist/). The fingerprint is an HMAC whose key lives in the gitignored env file, so the
  * committed file says nothing about the values to anyone without it.
  */
-import { createHash, createHmac } from 'crypto';
+import { X509Certificate, createHash, createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { readYamlFile } from './config-file';
 import { ConfigError } from './errors';
-import { SecretSpec } from './secrets';
+import { SecretSpec, envKeys, readEnvFile } from './secrets';
 
 /** The env-file key of the fingerprints' HMAC key (generated with the other values). */
 export const FINGERPRINT_KEY = 'SEALING_FINGERPRINT_KEY';
@@ -128,4 +128,35 @@ export function assertSealed(
       `Seal them with: npm run seal -- ${env} --cert <controller-cert.pem>`,
     ].join('\n'),
   );
+}
+
+/** Refuses a --cert that kubeseal could not use, before anything is generated or sealed. */
+export function assertCertificate(file: string): void {
+  if (!fs.existsSync(file)) throw new ConfigError(`--cert ${file}: no such file; fetch it with: kubeseal --fetch-cert > ${file}`);
+  if (!fs.statSync(file).isFile())
+    throw new ConfigError(`--cert ${file}: not a file; fetch the certificate with: kubeseal --fetch-cert > cert.pem`);
+  const pem = fs.readFileSync(file, 'utf8');
+  let reason = pem.includes('-----BEGIN CERTIFICATE-----') ? '' : 'no "-----BEGIN CERTIFICATE-----" block';
+  try {
+    if (!reason) new X509Certificate(pem);
+  } catch (error) {
+    reason = (error as Error).message;
+  }
+  if (reason)
+    throw new ConfigError(`--cert ${file}: not a certificate (${reason}); fetch the controller's with: kubeseal --fetch-cert > ${file}`);
+}
+
+/** Refuses an env file missing a value only the user can give (kubeseal would seal it empty), before anything is written. */
+export function assertProvided(envFile: string, specs: SecretSpec[], env: string): void {
+  const existing = readEnvFile(envFile);
+  const empty = envKeys(specs)
+    .filter((k) => !k.generated && !k.optional && !existing[k.key])
+    .map((k) => k.key);
+  if (empty.length > 0) {
+    const them = empty.length > 1 ? 'them' : 'it';
+    throw new ConfigError(
+      `${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${them} there ` +
+        `(npm run secrets -- ${env} makes the file), then seal again (nothing was sealed)`,
+    );
+  }
 }

@@ -3,7 +3,7 @@
  * value comes from. Workloads reference them by name; `npm run secrets` fills them from the
  * gitignored secrets/<env>.env, generating the random ones the first time.
  */
-import { createHash, randomBytes } from 'crypto';
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -207,12 +207,26 @@ export function replaceEnvValue(file: string, key: string, value: string): void 
   if (text === undefined) throw new Error(`${file}: no such env file: create it with npm run secrets first`);
   parseEnvFile(text, file); // refuses a malformed file before anything is written
   const lines = text.split('\n');
-  const index = lines.findIndex((line) => line.replace(/\r$/, '').startsWith(`${key}=`));
+  // As parseEnvFile reads it: a BOM before the first line is not part of its key (and stays in the file).
+  const index = lines.findIndex((line, i) => (i === 0 ? line.replace(/^\uFEFF/, '') : line).startsWith(`${key}=`));
   if (index < 0) throw new Error(`${file}: has no ${key}: run npm run secrets first`);
-  lines[index] = `${key}=${value}${lines[index].endsWith('\r') ? '\r' : ''}`;
+  lines[index] = `${lines[index].startsWith('\uFEFF') ? '\uFEFF' : ''}${key}=${value}${lines[index].endsWith('\r') ? '\r' : ''}`;
   // A link stays a link: the file it points at is the one replaced.
   const target = fs.realpathSync(file);
   const temporary = `${target}.rotating-${process.pid}`;
   fs.writeFileSync(temporary, lines.join('\n'), { mode: fs.statSync(target).mode & 0o777, flag: 'wx' });
   fs.renameSync(temporary, target);
+}
+
+/**
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802/7677, 4096 iterations, as libpq's
+ * PQencryptPasswordConn makes it): ALTER ROLE … PASSWORD takes it as is, so the password itself never
+ * reaches the server, nor its log when a statement fails. (The passwords are base64url: SASLprep leaves them.)
+ */
+export function scramVerifier(password: string, salt = randomBytes(16)): string {
+  const salted = pbkdf2Sync(password, salt, 4096, 32, 'sha256');
+  const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
+  const stored = createHash('sha256').update(hmac(salted, 'Client Key')).digest();
+  const b64 = (b: Buffer) => b.toString('base64');
+  return `SCRAM-SHA-256$4096:${b64(salt)}$${b64(stored)}:${b64(hmac(salted, 'Server Key'))}`;
 }

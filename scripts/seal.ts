@@ -8,7 +8,6 @@
  * keeps its ciphertext, so dist/ does not churn, unless --rotate or the certificate changed.
  */
 import { execFileSync } from 'child_process';
-import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,6 +15,8 @@ import { confinedPath, parseCommandLine, runCli } from '../lib/cli';
 import {
   FINGERPRINT_KEY,
   SealedStore,
+  assertCertificate,
+  assertProvided,
   certificateFingerprint,
   readSealedStore,
   sealedStorePath,
@@ -23,7 +24,7 @@ import {
   valueFingerprint,
   writeSealedStore,
 } from '../lib/sealing';
-import { ensureEnvFile, envKeys, readEnvFile, resolveSecretData } from '../lib/secrets';
+import { ensureEnvFile, resolveSecretData } from '../lib/secrets';
 import { ensureTool } from '../lib/tools';
 import { loadEnvironment } from '../app/environment';
 import { assertEnvironmentName } from '../lib/config-file';
@@ -43,21 +44,6 @@ function seal(kubeseal: string, cert: string, namespace: string, name: string, v
   }
 }
 
-/** Refuses a --cert that kubeseal could not use, before anything is generated or sealed. */
-function assertCertificate(file: string): void {
-  if (!fs.existsSync(file)) throw new ConfigError(`--cert ${file}: no such file; fetch it with: kubeseal --fetch-cert > ${file}`);
-  if (!fs.statSync(file).isFile())
-    throw new ConfigError(`--cert ${file}: not a file; fetch the certificate with: kubeseal --fetch-cert > cert.pem`);
-  const pem = fs.readFileSync(file, 'utf8');
-  let reason = pem.includes('-----BEGIN CERTIFICATE-----') ? '' : 'no "-----BEGIN CERTIFICATE-----" block';
-  try {
-    if (!reason) new X509Certificate(pem);
-  } catch (error) {
-    reason = (error as Error).message;
-  }
-  if (reason)
-    throw new ConfigError(`--cert ${file}: not a certificate (${reason}); fetch the controller's with: kubeseal --fetch-cert > ${file}`);
-}
 
 function main(): void {
   const { values, positionals } = parseCommandLine('npm run seal -- <env> --cert <controller-cert.pem> [--rotate]', {
@@ -86,17 +72,7 @@ function main(): void {
   const specs = allSecrets(config);
   const previous = readSealedStore(storeFile);
   // The values only the user can give must be there before anything is written.
-  const existing = readEnvFile(envFile);
-  const empty = envKeys(specs)
-    .filter((k) => !k.generated && !k.optional && !existing[k.key])
-    .map((k) => k.key);
-  if (empty.length > 0) {
-    const them = empty.length > 1 ? 'them' : 'it';
-    throw new ConfigError(
-      `${envFile}: ${empty.join(', ')} ${empty.length > 1 ? 'are' : 'is'} empty: set ${them} there ` +
-        `(npm run secrets -- ${env} makes the file), then seal again (nothing was sealed)`,
-    );
-  }
+  assertProvided(envFile, specs, env);
   const { values: plain, unknown, exposed } = ensureEnvFile(envFile, specs, [FINGERPRINT_KEY]);
   if (exposed) console.error(`warning: ${envFile} can be read by other users: chmod 600 ${envFile}`);
   for (const key of unknown) console.error(`warning: ${key} in ${envFile} is read by no Secret (misspelt?): it is kept, unused`);
