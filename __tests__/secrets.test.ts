@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as YAML from 'yaml';
-import { ensureEnvFile, parseEnvFile } from '../lib/secrets';
+import { ensureEnvFile, parseEnvFile, replaceEnvValue } from '../lib/secrets';
 import { readTree } from '../lib/dist';
 import { REPO, loadConfig } from './support/synth';
 import { allSecrets, synthesizeObjects } from '../app/synth';
@@ -58,6 +58,26 @@ describe('the env file', () => {
 
   test('a malformed line is named with its line number', () => {
     expect(() => parseEnvFile('A=1\nnot a pair\n', 'x.env')).toThrow('x.env:2: expected KEY=VALUE');
+  });
+});
+
+describe('a rotation of one env value', () => {
+  test.each([
+    ['a plain file', 'A=1\nK=old\n# note\n'],
+    ['a BOM before the key, as editors on Windows write it', '\uFEFFK=old\nA=1\n'],
+    ['Windows line ends', 'A=1\r\nK=old\r\n'],
+  ])('%s: only that line changes, every other byte stays', (_, text) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rotate-env-'));
+    try {
+      const file = path.join(dir, 'x.env');
+      fs.writeFileSync(file, text, { mode: 0o600 });
+      replaceEnvValue(file, 'K', 'new');
+      expect(fs.readFileSync(file, 'utf8')).toBe(text.replace('K=old', 'K=new'));
+      expect(parseEnvFile(fs.readFileSync(file, 'utf8'), file).K).toBe('new');
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
