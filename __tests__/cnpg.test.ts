@@ -145,6 +145,16 @@ describe('the engine configured', () => {
     );
   });
 
+  test.each(['postgres', 'streaming_replica', 'cnpg_pooler_pgbouncer'])(
+    "MnemoLite's role %s, which the operator keeps, refused as the Cluster's owner; accepted on the StatefulSet",
+    (user) => {
+      const postgres = { ...cnpg, cloudnativePg: { ...cnpg.cloudnativePg, objectStore: store } };
+      const database = { user, adminUser: user === 'postgres' ? 'admin' : 'postgres' };
+      refused({ mnemolite: { postgres, database } }, /mnemolite\.database\.user: is a role CloudNativePG keeps/);
+      expect(() => parseEnvironment({ mnemolite: { database } }, 'test')).not.toThrow();
+    },
+  );
+
   test.each(['0 3 * * *', '60 0 3 * * *', '0 0 25 * * *'])(
     'the backup schedule "%s" is refused (six fields, seconds first)',
     (schedule) => {

@@ -28,6 +28,11 @@ const sixFieldSchedule = z.string().superRefine((s, ctx) => {
     ctx.addIssue({ code: 'custom', message: `${error}: write six fields, seconds first, such as "0 0 3 * * *" (03:00 every day)` });
 });
 
+/** Roles the operator keeps for itself: a Cluster whose owner is one of them fails to bootstrap, or shares replication's. */
+export function isCnpgReservedRole(role: string): boolean {
+  return role === 'postgres' || role === 'streaming_replica' || role.startsWith('cnpg_');
+}
+
 export const cloudnativePgSchema = z.strictObject({
   /** Instances on distinct nodes (required anti-affinity): 3 survive one dead Pi with a replica to spare. */
   instances: z.int().min(1).max(9).default(3),
