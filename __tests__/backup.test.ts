@@ -1,14 +1,11 @@
 /** The backup CronJob of every system's Postgres: schedule and retention from config, its own volume, one run at a time, restricted. */
 import { BACKUP_SCRIPT } from '../charts/constructs/postgres-backup';
-import { ENVIRONMENTS, envOf, loadConfig, objectsFor, objectsOf } from './support/synth';
-import { SYSTEMS } from '../app/registry';
+import { envOf, loadConfig, objectsFor, objectsOf, statefulSetCases } from './support/synth';
 import { BACKUP_DIR } from '../charts/constructs/postgres-common';
 import { BACKUP_ROLE } from '../lib/secrets';
 
 // The StatefulSet engine's environments (ha runs CloudNativePG: __tests__/cnpg.test.ts).
-const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const)).filter(([env, system]) =>
-  objectsOf(env, system).some((o) => o.kind === 'StatefulSet'),
-);
+const cases = statefulSetCases();
 
 describe.each(cases)('%s/%s backup', (env, system) => {
   const objects: any[] = objectsOf(env, system);

@@ -3,15 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { postgresCpuSettings, postgresMemorySettings, sharedMemoryBytes } from '../charts/constructs/postgres-settings';
 import { cpuMillis, memoryBytes } from '../lib/quantity';
-import { ENVIRONMENTS, REPO, find, loadConfig, objectsFor, objectsOf, secretsOf, settingsOf } from './support/synth';
+import { REPO, find, loadConfig, objectsFor, objectsOf, secretsOf, settingsOf, statefulSetCases } from './support/synth';
 import { parseEnvironment } from '../app/environment';
 import { SYSTEMS } from '../app/registry';
 
 const MiB = 2 ** 20;
 // The StatefulSet engine's environments (ha runs CloudNativePG: __tests__/cnpg.test.ts).
-const cases = ENVIRONMENTS.flatMap((env) => SYSTEMS.map((s) => [env, s.name] as const)).filter(([env, system]) =>
-  objectsOf(env, system).some((o) => o.kind === 'StatefulSet'),
-);
+const cases = statefulSetCases();
 
 describe.each(cases)('%s/%s Postgres', (env, system) => {
   const objects = objectsOf(env, system);

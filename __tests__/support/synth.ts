@@ -57,3 +57,15 @@ export function secretsOf(config: EnvironmentConfig, system: string): SecretSpec
   if (!definition) throw new Error(`no system ${system}`);
   return definition.secrets(sectionOf(config, definition));
 }
+
+/**
+ * Every (environment, system) of config/ whose Postgres is on the StatefulSet engine, chosen by the config (not by
+ * the output, so a StatefulSet that went missing fails the suites instead of dropping out of them).
+ */
+export function statefulSetCases(): Array<readonly [string, string]> {
+  return ENVIRONMENTS.flatMap((env) =>
+    SYSTEMS.filter((s) => (sectionOf(loadConfig(env), s) as { postgres: { engine: string } }).postgres.engine === 'statefulset').map(
+      (s) => [env, s.name] as const,
+    ),
+  );
+}
