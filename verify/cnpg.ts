@@ -488,7 +488,10 @@ async function checkPitr(c: Cluster, f: Findings, i: Instance, s3: Server, barma
     return f.expect(c, false, `WAL ${last} was not archived within 60 s (last archived: ${archived || 'none'}):\n${log}`);
   }
   await i.stop(); // as after losing the node
-  counts.walSegments += archivedSegments(c, s3.root, store, f);
+  const segments = archivedSegments(c, s3.root, store, f);
+  // None found would make the compression check above pass on nothing (a wrong path, another layout).
+  f.expect(c, segments > 0, `no WAL segment found in the object store under ${store.serverName}/wals, though ${last} was archived`);
+  counts.walSegments += segments;
 
   const pgdata = path.join(serverDir(c.host, c.dir), 'restored');
   await asServer('barman-cloud-restore', [...storeArgs(store), backups[0].backup_id, pgdata]);
