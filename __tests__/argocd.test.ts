@@ -44,8 +44,10 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     }
   });
 
-  const project = argo.find((o) => o.kind === 'AppProject' && o.metadata.name === config.argocd.project);
-  const rootProject = argo.find((o) => o.kind === 'AppProject' && o.metadata.name === `${config.argocd.project}-root`);
+  // The AppProjects are the cluster admin's, in bootstrap/: nothing the root app syncs can widen them.
+  const bootstrap = folderObjects(`dist/${env}/bootstrap`);
+  const project = bootstrap.find((o) => o.kind === 'AppProject' && o.metadata.name === config.argocd.project);
+  const rootProject = bootstrap.find((o) => o.kind === 'AppProject' && o.metadata.name === `${config.argocd.project}-root`);
   const systemFolders = SYSTEMS.map((s) => ({
     app: applications.find((a) => a.metadata.name === s.name),
     objects: folderObjects(`dist/${env}/${s.name}`),
@@ -93,7 +95,7 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
     );
   });
 
-  test("the root project admits the root folder and nothing but Applications and AppProjects in Argo CD's namespace", () => {
+  test("the root project admits the root folder and nothing but Applications in Argo CD's namespace: no AppProject", () => {
     const root = applications.find((a) => a.metadata.name.endsWith('-root'));
     expect(root.spec.project).toBe(rootProject.metadata.name);
     expect(rootProject.spec.sourceRepos).toEqual([config.argocd.repoURL]);
@@ -112,17 +114,21 @@ describe.each(ENVIRONMENTS)('%s', (env) => {
       { group: 'apps', kind: 'Deployment', name: 'x', namespace: ns },
       { group: 'argoproj.io', kind: 'Application', name: 'x', namespace: 'kube-system' },
       { group: 'argoproj.io', kind: 'ApplicationSet', name: 'x', namespace: ns },
+      // A push to dist/<env>/argocd/ that widens a project (or adds one) is refused.
+      { group: 'argoproj.io', kind: 'AppProject', name: config.argocd.project, namespace: ns },
+      { group: 'argoproj.io', kind: 'AppProject', name: 'mine', namespace: ns },
     ];
     for (const r of refused) expect([r, resourceRefusal(rootProject, r)]).toEqual([r, expect.any(String)]);
     expect(destinationRefusal(rootProject, { server: IN_CLUSTER, namespace: 'kube-system' })).toMatch(/not one of/);
-    expect(rootProject.metadata.annotations[SYNC_WAVE]).toBe('-2');
+    expect(argo.filter((o) => o.kind !== 'Application')).toEqual([]);
   });
 
-  test("the bootstrap folder holds the cluster admin's guard: system Namespaces stay Pod Security restricted, whoever applies", () => {
-    const bootstrap = folderObjects(`dist/${env}/bootstrap`);
+  test("the bootstrap folder holds the cluster admin's guard (system Namespaces stay restricted, whoever applies) and the projects", () => {
     expect(bootstrap.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       `ValidatingAdmissionPolicy/${config.argocd.project}-restricted-namespaces`,
       `ValidatingAdmissionPolicyBinding/${config.argocd.project}-restricted-namespaces`,
+      `AppProject/${config.argocd.project}-root`,
+      `AppProject/${config.argocd.project}`,
     ]);
     const [policy, binding] = bootstrap;
     const namespaces = systemFolders.map(({ objects }) => `'${objects.find((o) => o.kind === 'Namespace').metadata.name}'`).sort();

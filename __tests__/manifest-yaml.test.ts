@@ -4,8 +4,7 @@
  */
 import { Yaml } from 'cdk8s';
 import fc from 'fast-check';
-import { namespaceGuard } from '../app/namespace-guard';
-import { synthesizeArgoCd, synthesizeObjects } from '../app/synth';
+import { synthesizeArgoCd, synthesizeBootstrap, synthesizeObjects } from '../app/synth';
 import { emittedYaml, manifestYaml } from '../lib/manifest-yaml';
 import { SEED } from '../verify/fuzz';
 import { ENVIRONMENTS, loadConfig } from './support/synth';
@@ -68,8 +67,7 @@ function compare(arbitrary: fc.Arbitrary<Record<string, unknown>>, runs: number)
 function allObjects(env: string): object[] {
   const config = loadConfig(env);
   const systems = synthesizeObjects(config);
-  const namespaces = [...systems.values()].map((list) => list.find((o) => o.kind === 'Namespace')!.metadata.name);
-  return [...[...systems.values()].flat(), ...synthesizeArgoCd(env, config, systems), ...namespaceGuard(config.argocd.project, namespaces)];
+  return [...[...systems.values()].flat(), ...synthesizeArgoCd(env, config, systems), ...synthesizeBootstrap(env, config, systems)];
 }
 
 describe('manifest YAML', () => {

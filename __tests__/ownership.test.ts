@@ -177,6 +177,17 @@ describe('what synth finds in its own output', () => {
     expect(fs.existsSync(path.join(dist, 'dev', 'stray'))).toBe(false);
   });
 
+  test('a synth that changes bootstrap/ (applied by an admin, never by Argo CD) says so, once', async () => {
+    const kustomization = path.join(work, 'dist', 'dev', 'bootstrap', 'Kustomization');
+    fs.appendFileSync(kustomization, '# what the cluster has now\n');
+    const changed = await synth();
+    expect(changed.code).toBe(0);
+    expect(changed.stderr).toContain(`dev: ${path.join('dist', 'dev', 'bootstrap')} changed`);
+    expect(changed.stderr).toContain(`kubectl apply -k ${path.join('dist', 'dev', 'bootstrap')}`);
+    expect(changed.stderr).not.toContain(`${path.join('dist', 'prod', 'bootstrap')} changed`);
+    expect((await synth()).stderr).not.toContain('changed (the AppProjects'); // applied, nothing new
+  });
+
   test('a link listed in a forged marker is refused, never followed: its target is not copied into dist/', async () => {
     const secret = path.join(work, 'outside-secret.txt');
     fs.writeFileSync(secret, 'TOP SECRET\n');

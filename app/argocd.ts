@@ -1,10 +1,11 @@
 /**
- * Argo CD wiring of one environment (dist/<env>/argocd/): an AppProject limited to this
- * repository, the systems' namespaces and the kinds they use (Namespace only by those names);
- * one Application per system pointing at dist/<env>/<system>; and the root app-of-apps
- * Application that syncs this folder itself, in its own AppProject that admits nothing but
- * Applications and AppProjects in Argo CD's namespace. Bootstrap: `kubectl apply -f` of the
- * root project's and the root Application's files.
+ * Argo CD wiring of one environment. dist/<env>/argocd/, what the root app-of-apps syncs: one
+ * Application per system pointing at dist/<env>/<system>, and the root Application itself.
+ * dist/<env>/bootstrap/, what a cluster admin applies (ArgoCdProjectsChart): the AppProject limited
+ * to this repository, the systems' namespaces and the kinds they use (Namespace only by those
+ * names), and the root's AppProject, which admits nothing but Applications in Argo CD's namespace.
+ * So a push can add or change Applications, never widen a project. Bootstrap: `kubectl apply -k`
+ * of the bootstrap folder, then `kubectl apply -f` of the root Application's file.
  */
 import * as path from 'path';
 import { Chart } from 'cdk8s';
@@ -18,11 +19,11 @@ import { SYNC_WAVE } from './sync-waves';
 /** The cluster Argo CD runs in. */
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
-/** All the root app-of-apps may create: Argo CD's own objects, in Argo CD's namespace. */
-export const ROOT_KINDS = [
-  { group: 'argoproj.io', kind: 'AppProject' },
-  { group: 'argoproj.io', kind: 'Application' },
-];
+/** All the root app-of-apps may create: Applications, in Argo CD's namespace (never an AppProject: those are the admin's). */
+export const ROOT_KINDS = [{ group: 'argoproj.io', kind: 'Application' }];
+
+/** The root Application's and its AppProject's name. */
+export const rootName = (argo: ArgoCdConfig) => `${argo.project}-root`;
 
 export interface SystemApplication {
   /** dist/<env>/<name> */
@@ -50,27 +51,63 @@ export interface ArgoCdChartProps {
   readonly systems: SystemApplication[];
 }
 
-export class ArgoCdChart extends Chart {
-  /** The root Application's and its AppProject's name: their files are what the bootstrap applies. */
-  public readonly rootName: string;
-
-  constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
-    const argo = props.argocd;
-    super(scope, id, { namespace: argo.namespace, disableResourceNameHashes: true });
-    this.rootName = `${argo.project}-root`;
-    const labels = (name: string) => workloadLabels({ name, system: argo.project, component: 'gitops', version: argo.targetRevision });
-    const source = (folder: string) => ({
+/** Labels and the Git source of a folder of dist/<env>/, shared by both charts. */
+function wiring(props: ArgoCdChartProps) {
+  const argo = props.argocd;
+  return {
+    labels: (name: string) => workloadLabels({ name, system: argo.project, component: 'gitops', version: argo.targetRevision }),
+    source: (folder: string) => ({
       repoUrl: argo.repoURL,
       targetRevision: argo.targetRevision,
       path: path.posix.join(argo.distPath, props.env, folder),
+    }),
+  };
+}
+
+/** dist/<env>/argocd/: the systems' Applications and the root app-of-apps. */
+export class ArgoCdChart extends Chart {
+  constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
+    const argo = props.argocd;
+    super(scope, id, { namespace: argo.namespace, disableResourceNameHashes: true });
+    const { labels, source } = wiring(props);
+    for (const system of props.systems) {
+      new Application(this, system.name, {
+        metadata: { name: system.name, labels: labels(system.name), annotations: { [SYNC_WAVE]: '0' } },
+        spec: {
+          project: argo.project,
+          source: source(system.name),
+          destination: { server: IN_CLUSTER, namespace: system.namespace },
+          syncPolicy: SYNC_POLICY,
+        },
+      });
+    }
+
+    new Application(this, 'root', {
+      metadata: { name: rootName(argo), labels: labels(rootName(argo)), annotations: { [SYNC_WAVE]: '0' } },
+      spec: {
+        project: rootName(argo),
+        source: source('argocd'),
+        destination: { server: IN_CLUSTER, namespace: argo.namespace },
+        syncPolicy: SYNC_POLICY,
+      },
     });
+  }
+}
+
+/**
+ * The AppProjects, in dist/<env>/bootstrap/: applied by a cluster admin (again when the systems' kinds or
+ * namespaces change: synth says so), never synced from git, since whoever writes a project widens it.
+ */
+export class ArgoCdProjectsChart extends Chart {
+  constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
+    const argo = props.argocd;
+    super(scope, id, { namespace: argo.namespace, disableResourceNameHashes: true });
+    const { labels } = wiring(props);
     const kinds = uniqueKinds(props.systems.flatMap((s) => s.kinds));
     const namespaces = props.systems.map((s) => s.namespace).sort();
-
-    // Whoever can push to this folder can write AppProjects: the root may create no cluster-scoped
-    // object itself, and the systems' project bounds what the system folders can do.
+    // The root may create Applications only, and the systems' project bounds what the system folders can do.
     new AppProject(this, 'root-project', {
-      metadata: { name: this.rootName, labels: labels(this.rootName), annotations: { [SYNC_WAVE]: '-2' } },
+      metadata: { name: rootName(argo), labels: labels(rootName(argo)) },
       spec: {
         description: `The root app-of-apps of ${props.env}: Argo CD's own objects in ${argo.namespace}, from this repository only`,
         sourceRepos: [argo.repoURL],
@@ -81,7 +118,7 @@ export class ArgoCdChart extends Chart {
     });
 
     new AppProject(this, 'project', {
-      metadata: { name: argo.project, labels: labels(argo.project), annotations: { [SYNC_WAVE]: '-1' } },
+      metadata: { name: argo.project, labels: labels(argo.project) },
       spec: {
         description: props.description,
         sourceRepos: [argo.repoURL],
@@ -98,28 +135,6 @@ export class ArgoCdChart extends Chart {
             { group: '', kind: 'PersistentVolumeClaim' },
           ],
         },
-      },
-    });
-
-    for (const system of props.systems) {
-      new Application(this, system.name, {
-        metadata: { name: system.name, labels: labels(system.name), annotations: { [SYNC_WAVE]: '0' } },
-        spec: {
-          project: argo.project,
-          source: source(system.name),
-          destination: { server: IN_CLUSTER, namespace: system.namespace },
-          syncPolicy: SYNC_POLICY,
-        },
-      });
-    }
-
-    new Application(this, 'root', {
-      metadata: { name: this.rootName, labels: labels(this.rootName), annotations: { [SYNC_WAVE]: '0' } },
-      spec: {
-        project: this.rootName,
-        source: source('argocd'),
-        destination: { server: IN_CLUSTER, namespace: argo.namespace },
-        syncPolicy: SYNC_POLICY,
       },
     });
   }

@@ -16,7 +16,7 @@ import { KubeObject, systemFiles } from '../lib/manifests';
 import { assertValidOutput } from '../lib/output-check';
 import { SealedStore, assertSealed, readSealedStore, sealedStorePath } from '../lib/sealing';
 import { SecretSpec } from '../lib/secrets';
-import { ArgoCdChart } from './argocd';
+import { ArgoCdChart, ArgoCdProjectsChart } from './argocd';
 import { namespaceGuard } from './namespace-guard';
 import { annotateSecretsHash } from './secrets-hash';
 import { AnyEnvironmentConfig, loadEnvironment, sectionOf } from './environment';
@@ -68,7 +68,21 @@ export function synthesizeObjects(
   return synthesizeEnvironment(config, sealed, systems).objects;
 }
 
-/** The Argo CD folder of an environment: the AppProject and Applications of its systems. */
+/** The props of an environment's Argo CD charts: each system's namespace and the kinds its folder holds. */
+function argoCdProps(env: string, config: AnyEnvironmentConfig, objects: Map<string, KubeObject[]>, systems: readonly SystemDefinition[]) {
+  return {
+    env,
+    argocd: config.argocd,
+    description: `${systems.map((s) => s.title).join(' and ')} (${env}), from ${config.argocd.repoURL}`,
+    systems: [...objects].map(([name, list]) => ({
+      name,
+      namespace: list.find((o) => o.kind === 'Namespace')!.metadata.name,
+      kinds: list.map((o) => ({ group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', kind: o.kind })),
+    })),
+  };
+}
+
+/** The Argo CD folder of an environment: the Applications of its systems and the root app-of-apps. */
 export function synthesizeArgoCd(
   env: string,
   config: AnyEnvironmentConfig,
@@ -76,13 +90,28 @@ export function synthesizeArgoCd(
   systems: readonly SystemDefinition[] = SYSTEMS,
 ): KubeObject[] {
   const app = new App({ outdir: '/nonexistent' });
-  const applications = [...objects].map(([name, list]) => ({
-    name,
-    namespace: list.find((o) => o.kind === 'Namespace')!.metadata.name,
-    kinds: list.map((o) => ({ group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', kind: o.kind })),
-  }));
-  const description = `${systems.map((s) => s.title).join(' and ')} (${env}), from ${config.argocd.repoURL}`;
-  return new ArgoCdChart(app, 'argocd', { env, argocd: config.argocd, description, systems: applications }).toJson() as KubeObject[];
+  return new ArgoCdChart(app, 'argocd', argoCdProps(env, config, objects, systems)).toJson() as KubeObject[];
+}
+
+/**
+ * The bootstrap folder of an environment, what a cluster admin applies: the guard that keeps the systems'
+ * Namespaces restricted, and the AppProjects.
+ */
+export function synthesizeBootstrap(
+  env: string,
+  config: AnyEnvironmentConfig,
+  objects: Map<string, KubeObject[]>,
+  systems: readonly SystemDefinition[] = SYSTEMS,
+): KubeObject[] {
+  const props = argoCdProps(env, config, objects, systems);
+  const projects = new ArgoCdProjectsChart(new App({ outdir: '/nonexistent' }), 'bootstrap', props).toJson() as KubeObject[];
+  return [
+    ...namespaceGuard(
+      config.argocd.project,
+      props.systems.map((s) => s.namespace),
+    ),
+    ...projects,
+  ];
 }
 
 export interface BuildOptions {
@@ -119,11 +148,10 @@ export function buildTree({
       assertSealed(allSecrets(config, systems), sealed, sealedFile, env, path.join(configDir, `${env}.yaml`));
     const { objects, notices } = synthesizeEnvironment(config, sealed, systems);
     for (const notice of notices) notify(`${env}: ${notice}`);
-    const namespaces = [...objects.values()].map((list) => list.find((o) => o.kind === 'Namespace')!.metadata.name);
     const folders = new Map([
       ...objects,
       ['argocd', synthesizeArgoCd(env, config, objects, systems)],
-      ['bootstrap', namespaceGuard(config.argocd.project, namespaces)],
+      ['bootstrap', synthesizeBootstrap(env, config, objects, systems)],
     ]);
     assertValidOutput([...folders.values()].flat(), config, path.join(configDir, `${env}.yaml`));
     for (const [folder, objects] of folders) {
@@ -135,6 +163,21 @@ export function buildTree({
     if (!chosen.includes(env) && all.includes(env)) tree.set(file, content);
   }
   return new Map([...tree].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/**
+ * The environments whose bootstrap/ folder this tree changes. Argo CD never syncs that folder (a push must not
+ * widen a project), so a change reaches the cluster only when an admin applies it: synth says so. A folder
+ * not written yet is left to the README's bootstrap.
+ */
+function changedBootstraps(outDir: string, tree: Tree): string[] {
+  const envs = [...new Set([...tree.keys()].map((file) => file.split(path.sep)[0]))];
+  return envs.filter((env) => {
+    const folder = path.join(env, 'bootstrap');
+    const onDisk = readTree(path.join(outDir, folder));
+    const now = [...tree].filter(([file]) => path.dirname(file) === folder);
+    return onDisk.size > 0 && (now.length !== onDisk.size || now.some(([file, text]) => onDisk.get(path.basename(file)) !== text));
+  });
 }
 
 export interface SynthIo {
@@ -178,7 +221,14 @@ export function synthCommand(args: string[], io: SynthIo, systems: readonly Syst
     notify: (notice) => io.notify(`note: ${notice}`),
     systems,
   });
+  const bootstraps = changedBootstraps(outDir, tree);
   writeTreeAtomically(outDir, tree);
+  for (const env of bootstraps) {
+    const folder = path.join(outDir, env, 'bootstrap');
+    io.notify(
+      `note: ${env}: ${folder} changed (the AppProjects or the Namespace guard): a cluster admin applies it: kubectl apply -k ${folder}`,
+    );
+  }
   // Under `cdk8s synth`, also hand the manifests to the CLI's own (scratch) output folder.
   if (io.cliOut && path.resolve(io.cliOut) !== path.resolve(outDir)) writeTreeAtomically(io.cliOut, tree, "the cdk8s CLI's output");
   const folders = new Set([...tree.keys()].map((f) => path.dirname(f)));

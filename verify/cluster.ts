@@ -277,7 +277,7 @@ async function verifyEnvironment(
     const folders = [folderOf('bootstrap'), ...systemFolders, folderOf('argocd')];
     const applied = new Map<string, number>();
     for (const folder of folders) applied.set(folder, await applyFolder(cp, folder, how, problems));
-    projects = await checkProjects(cp, path.join(REPO, 'dist', env, 'argocd'), config.argocd.namespace, problems);
+    projects = await checkProjects(cp, folderOf('bootstrap'), config.argocd.namespace, problems);
     for (const folder of folders) {
       const objects = readManifests(folder);
       const namespace = objects.find((o) => o.kind === 'Namespace')?.metadata.name;
