@@ -44,7 +44,6 @@ function seal(kubeseal: string, cert: string, namespace: string, name: string, v
   }
 }
 
-
 function main(): void {
   const { values, positionals } = parseCommandLine('npm run seal -- <env> --cert <controller-cert.pem> [--rotate]', {
     allowPositionals: true,

@@ -181,9 +181,7 @@ function dashboard(system: string, ns: string, cnpg: boolean): object {
       panel(
         5,
         'Age of the newest backup',
-        cnpg
-          ? `time() - max(${PLUGIN_BACKUP_TIME}${sel})`
-          : `time() - max(kube_cronjob_status_last_successful_time${sel})`,
+        cnpg ? `time() - max(${PLUGIN_BACKUP_TIME}${sel})` : `time() - max(kube_cronjob_status_last_successful_time${sel})`,
         's',
       ),
     ],
