@@ -65,6 +65,18 @@ export interface DumpSource {
   fromFile?: string;
 }
 
+/** The StatefulSet engine's Postgres pod, its database and admin (POSTGRES_DB, POSTGRES_USER); undefined on CloudNativePG. */
+export function postgresPod(objects: KubeObject[]): { pod: string; database: string; adminUser: string } | undefined {
+  const sts = (objects as any[]).find(
+    (o) => o.kind === 'StatefulSet' && o.spec.template.spec.containers.some((c: any) => c.name === 'postgres'),
+  );
+  if (!sts) return undefined;
+  const env = Object.fromEntries(
+    sts.spec.template.spec.containers.find((c: any) => c.name === 'postgres').env.map((e: any) => [e.name, e.value]),
+  );
+  return { pod: `${sts.metadata.name}-0`, database: env.POSTGRES_DB, adminUser: env.POSTGRES_USER };
+}
+
 /** The restore target of a system from its synthesized objects and the environment's Argo CD Applications. */
 export function restoreTarget(
   env: string,
@@ -74,22 +86,17 @@ export function restoreTarget(
   argocdNamespace: string,
 ): RestoreTarget {
   const any = objects as any[];
-  const sts = any.find((o) => o.kind === 'StatefulSet' && o.spec.template.spec.containers.some((c: any) => c.name === 'postgres'));
-  if (!sts && any.some((o) => o.kind === 'Cluster'))
+  const postgres = postgresPod(objects);
+  if (!postgres)
     throw new ConfigError(
       `${env}/${system} runs CloudNativePG, which has no dumps: recover it to a point in time with ` +
         `npm run restore -- ${env} ${system} --pitr <time> (README: "The PITR drill")`,
     );
-  const pgEnv = Object.fromEntries(
-    sts.spec.template.spec.containers.find((c: any) => c.name === 'postgres').env.map((e: any) => [e.name, e.value]),
-  );
   return {
     env,
     system,
     namespace: namespaceOf(objects),
-    pod: `${sts.metadata.name}-0`,
-    database: pgEnv.POSTGRES_DB,
-    adminUser: pgEnv.POSTGRES_USER,
+    ...postgres,
     deployments: any
       .filter((o) => o.kind === 'Deployment')
       .map((d) => ({

@@ -29,9 +29,12 @@ import { loadEnvironment, sectionOf } from '../app/environment';
 import { SYSTEMS } from '../app/registry';
 import { allSecrets, synthesizeObjects } from '../app/synth';
 import { secretsReadBy } from '../app/secrets-hash';
-import { renderCommand } from '../app/restore-plan';
+import { postgresPod, renderCommand } from '../app/restore-plan';
 import { PROJECT_ROOT } from '../lib/project-root';
 import { Yaml } from 'cdk8s';
+
+/** psql as the admin over the pod's socket, stopping at the first error. */
+const psqlAs = (user: string, database: string) => ['psql', '--no-psqlrc', '-v', 'ON_ERROR_STOP=1', '-U', user, '-d', database];
 
 const USAGE = 'npm run rotate -- <env> <system> <role> [--cert <controller-cert.pem>] [--apply] [--secrets-file secrets/<env>.env]';
 
@@ -78,34 +81,12 @@ async function main(): Promise<void> {
 
   // The cluster's steps, planned before anything is written: Postgres, and in external mode the Secret and its readers.
   const namespace = spec.namespace;
-  const sts = (objects as any[]).find(
-    (o) => o.kind === 'StatefulSet' && o.spec.template.spec.containers.some((c: any) => c.name === 'postgres'),
-  );
+  const postgres = postgresPod(objects);
   const steps: Array<{ title: string; argv: string[]; stdin?: string }> = [];
-  if (sts) {
-    const pg = Object.fromEntries(
-      sts.spec.template.spec.containers.find((c: any) => c.name === 'postgres').env.map((e: any) => [e.name, e.value]),
-    );
+  if (postgres) {
     steps.push({
       title: `Set ${role}'s new password in Postgres (over the pod's socket, the SQL on stdin)`,
-      argv: [
-        '-n',
-        namespace,
-        'exec',
-        '-i',
-        `${sts.metadata.name}-0`,
-        '-c',
-        'postgres',
-        '--',
-        'psql',
-        '--no-psqlrc',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-U',
-        pg.POSTGRES_USER,
-        '-d',
-        pg.POSTGRES_DB,
-      ],
+      argv: ['-n', namespace, 'exec', '-i', postgres.pod, '-c', 'postgres', '--', ...psqlAs(postgres.adminUser, postgres.database)],
       stdin: `ALTER ROLE "${role}" PASSWORD '${scramVerifier(password)}';\n`,
     });
   } else console.log(`${role}: CloudNativePG sets the new password itself when the Secret changes (cnpg.io/reload)`);
