@@ -55,6 +55,9 @@ import {
   printed,
   refusal,
   snapshot,
+  NO_POWERS,
+  POWERS,
+  ROLE_POWERS,
 } from './postgres';
 
 const ENV = 'ha';
@@ -411,14 +414,9 @@ async function checkRoles(c: Cluster, f: Findings, spec: Spec): Promise<void> {
   const owner = await login(c, c.admin, 'SELECT datdba::regrole FROM pg_database WHERE datname = current_database()');
   f.expect(c, owner === spec.initdb.owner, `database ${c.database} is owned by ${owner}, not ${spec.initdb.owner}`);
   for (const role of c.passwords.keys()) {
-    const flags = await login(
-      c,
-      c.admin,
-      `SELECT rolsuper || ',' || rolcreaterole || ',' || rolcreatedb || ',' || rolbypassrls || ',' || rolreplication
-         FROM pg_roles WHERE rolname = '${role}'`,
-    );
+    const flags = await login(c, c.admin, `SELECT ${POWERS} FROM pg_roles WHERE rolname = '${role}'`);
     f.permissions++;
-    f.expect(c, flags === 'false,false,false,false,false', `${role} has superuser,createrole,createdb,bypassrls,replication = ${flags}`);
+    f.expect(c, flags === NO_POWERS, `${role} has ${ROLE_POWERS.join(',')} = ${flags}`);
   }
 }
 

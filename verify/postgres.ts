@@ -470,18 +470,19 @@ export async function checkLogins(c: Cluster, f: Findings): Promise<number> {
   return ok;
 }
 
+/** The powers no workload role may hold, as pg_roles names them, joined into one "false,false,…" text. */
+export const ROLE_POWERS = ['rolsuper', 'rolcreaterole', 'rolcreatedb', 'rolbypassrls', 'rolreplication'];
+export const POWERS = ROLE_POWERS.join(" || ',' || ");
+export const NO_POWERS = ROLE_POWERS.map(() => 'false').join(',');
+
 /**
  * The role the nightly dump runs as reads every table and writes none: no superuser, no
  * CREATEROLE/CREATEDB/BYPASSRLS, no table created, no row deleted.
  */
 async function checkBackupRole(c: Cluster, f: Findings): Promise<void> {
   if (!c.passwords.has(BACKUP_ROLE)) return;
-  const flags = await login(
-    c,
-    c.admin,
-    `SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls FROM pg_roles WHERE rolname = '${BACKUP_ROLE}'`,
-  );
-  f.expect(c, flags === 'f', `${BACKUP_ROLE} is a superuser or may create roles or databases or bypass row security`);
+  const flags = await login(c, c.admin, `SELECT ${POWERS} FROM pg_roles WHERE rolname = '${BACKUP_ROLE}'`);
+  f.expect(c, flags === NO_POWERS, `${BACKUP_ROLE} has ${ROLE_POWERS.join(',')} = ${flags}`);
   const table = await login(
     c,
     c.admin,
@@ -576,17 +577,9 @@ async function checkLeastPrivilege(c: Cluster, f: Findings, objects: any[], role
   }
   f.expect(c, used.size > 0, "no Deployment or job reads a database role's Secret: nothing to check");
   for (const role of used) {
-    const flags = await login(
-      c,
-      c.admin,
-      `SELECT rolsuper || ',' || rolcreaterole || ',' || rolcreatedb || ',' || rolbypassrls FROM pg_roles WHERE rolname = '${role}'`,
-    );
+    const flags = await login(c, c.admin, `SELECT ${POWERS} FROM pg_roles WHERE rolname = '${role}'`);
     f.permissions++;
-    f.expect(
-      c,
-      flags === 'false,false,false,false',
-      `${role}, used by the workloads, has superuser,createrole,createdb,bypassrls = ${flags}`,
-    );
+    f.expect(c, flags === NO_POWERS, `${role}, used by the workloads, has ${ROLE_POWERS.join(',')} = ${flags}`);
   }
   return used.size;
 }
@@ -855,14 +848,10 @@ async function checkMigration(
     const flags = await login(
       today,
       owner,
-      `SELECT rolsuper || ',' || rolcreaterole || ',' || rolcreatedb || ',' || rolbypassrls || ' ' ||
+      `SELECT ${POWERS} || ' ' ||
               (SELECT datdba::regrole FROM pg_database WHERE datname = current_database()) FROM pg_roles WHERE rolname = current_user`,
     ).catch(printed);
-    f.expect(
-      seed,
-      flags === `false,false,false,false ${owner}`,
-      `${owner} after the migration: superuser,createrole,createdb,bypassrls owner = ${flags}`,
-    );
+    f.expect(seed, flags === `${NO_POWERS} ${owner}`, `${owner} after the migration: ${ROLE_POWERS.join(',')} owner = ${flags}`);
     const left = await login(today, expected.admin, LEFT_TO_ADMIN);
     f.expect(seed, left === '', `still owned by ${expected.admin}: ${left}`);
     const helper = await login(today, expected.admin, `SELECT string_agg(rolname, ', ') FROM pg_roles WHERE rolname LIKE '%migration%'`);
@@ -1232,7 +1221,7 @@ export const postgres: Check = {
       if (f.problems.length > 0) throw new Error(f.problems.join('\n'));
       return (
         `${f.servers} servers, ${f.logins} roles logged in over TCP with scram-sha-256 (wrong passwords refused), ` +
-        `${f.permissions} permission checks, ${f.workloadRoles} workload roles none superuser/CREATEROLE/CREATEDB/BYPASSRLS ` +
+        `${f.permissions} permission checks, ${f.workloadRoles} workload roles none superuser/CREATEROLE/CREATEDB/BYPASSRLS/REPLICATION ` +
         `and no workload reading an admin's Secret, ${f.migrations} seed-era database migrated (twice, idempotent), ` +
         `${f.rotations} roles rotated by npm run rotate (old password refused, new one accepted), ` +
         `${f.searches} HNSW searches, ${f.reruns} idempotent re-runs, ` +
